@@ -1,0 +1,53 @@
+from odoo import api, fields, models
+
+EVENT_TYPES = [
+    ("state", "Status Changed"),
+    ("payment", "Payment"),
+    ("shipment", "Shipment"),
+    ("line_added", "Line Added"),
+    ("line_removed", "Line Removed"),
+    ("line_qty", "Quantity Changed"),
+    ("line_price", "Price Changed"),
+    ("deadline", "Reservation Deadline Changed"),
+    ("reminder", "Reservation Reminder Sent"),
+    ("return", "Return"),
+]
+
+
+class AgoraOrderEvent(models.Model):
+    """One entry of an order's history: when, who, what, old and new value."""
+
+    _name = "agora.order.event"
+    _description = "Order History Event"
+    _order = "date desc, id desc"
+    _rec_name = "description"
+
+    order_id = fields.Many2one(
+        "sale.order", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    partner_id = fields.Many2one(related="order_id.partner_id", string="Client")
+    company_id = fields.Many2one(related="order_id.company_id", store=True, index=True)
+    date = fields.Datetime(required=True, default=fields.Datetime.now, readonly=True, index=True)
+    user_id = fields.Many2one(
+        "res.users", string="By", default=lambda self: self.env.user, readonly=True
+    )
+    event_type = fields.Selection(EVENT_TYPES, required=True, readonly=True, string="Event")
+    product_id = fields.Many2one("product.product", readonly=True)
+    old_value = fields.Char(readonly=True)
+    new_value = fields.Char(readonly=True)
+    description = fields.Char(readonly=True, translate=False)
+
+    @api.model
+    def _log(self, order, event_type, old_value=False, new_value=False, product=False,
+             description=False):
+        """Record one event; values are stored as the text shown to people."""
+        return self.sudo().create(
+            {
+                "order_id": order.id,
+                "event_type": event_type,
+                "old_value": old_value if old_value not in (False, None) else False,
+                "new_value": new_value if new_value not in (False, None) else False,
+                "product_id": product.id if product else False,
+                "description": description,
+            }
+        )

@@ -1,0 +1,186 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+OPEN_RETURN_STATES = ("requested", "approved")
+
+
+class AgoraReturnRequest(models.Model):
+    """A client's request to return goods already received.
+
+    requested -> approved (a return transfer is created; once it is validated the
+    credit note is created and the request is done) or -> rejected (with a reason).
+    While a request is requested or approved, its order is in the Return status.
+    """
+
+    _name = "agora.return.request"
+    _description = "Return Request"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+
+    name = fields.Char(
+        string="Number", required=True, copy=False, readonly=True,
+        default=lambda self: self.env._("New"),
+    )
+    order_id = fields.Many2one(
+        "sale.order", required=True, index=True, ondelete="cascade", readonly=True
+    )
+    partner_id = fields.Many2one(related="order_id.partner_id", store=True, string="Client")
+    company_id = fields.Many2one(related="order_id.company_id", store=True, index=True)
+    user_id = fields.Many2one(related="order_id.user_id", store=True, string="Salesperson")
+    line_ids = fields.One2many("agora.return.request.line", "request_id", string="Lines")
+    reason = fields.Text(required=True, tracking=True)
+    state = fields.Selection(
+        [
+            ("requested", "Requested"),
+            ("approved", "Approved"),
+            ("done", "Done"),
+            ("rejected", "Rejected"),
+        ],
+        default="requested",
+        required=True,
+        tracking=True,
+        index=True,
+        readonly=True,
+    )
+    reject_reason = fields.Text(readonly=True, tracking=True)
+    picking_ids = fields.Many2many(
+        "stock.picking", string="Return Transfers", readonly=True, copy=False
+    )
+    credit_note_id = fields.Many2one("account.move", string="Credit Note", readonly=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if not vals.get("name") or vals["name"] == self.env._("New"):
+                vals["name"] = self.env["ir.sequence"].next_by_code("agora.return.request") or "/"
+        requests = super().create(vals_list)
+        requests._check_returnable()
+        for request in requests:
+            request.order_id._agora_log_event(
+                "return", new_value=request.name, description=self.env._("Return requested")
+            )
+        return requests
+
+    def _check_returnable(self):
+        for request in self:
+            if request.order_id.agora_state not in ("shipped", "return", "closed") or (
+                request.order_id.agora_close_reason not in (False, "done")
+            ):
+                raise UserError(
+                    self.env._("Only goods already shipped can be returned (order %s).",
+                               request.order_id.name)
+                )
+            if not request.line_ids:
+                raise ValidationError(self.env._("A return request needs at least one line."))
+            request.line_ids._check_quantity()
+
+    @api.model
+    def _create_for_client(self, order, quantities, reason):
+        """Create a request from the client's input.
+
+        :param order: the client's sale.order
+        :param quantities: {sale.order.line id: quantity} (zero quantities are skipped)
+        :param reason: the client's text
+        """
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError(self.env._("Please say why the goods are returned."))
+        lines = []
+        for line in order.order_line:
+            qty = quantities.get(line.id) or 0.0
+            if qty < 0:
+                raise ValidationError(self.env._("A returned quantity cannot be negative."))
+            if qty:
+                lines.append(fields.Command.create({"sale_line_id": line.id, "quantity": qty}))
+        if not lines:
+            raise ValidationError(self.env._("Choose at least one product and quantity to return."))
+        return self.create({"order_id": order.id, "reason": reason, "line_ids": lines})
+
+    # ------------------------------------------------------------------
+    # Staff decisions
+    # ------------------------------------------------------------------
+
+    def action_approve(self):
+        """Approve: create the return transfer of the shipped goods."""
+        self.check_access("write")
+        for request in self:
+            if request.state != "requested":
+                raise UserError(self.env._("Only a requested return can be approved."))
+            request.picking_ids = request._create_return_pickings()
+            request.state = "approved"
+            request.order_id._agora_log_event(
+                "return", old_value=self.env._("Requested"), new_value=self.env._("Approved"),
+                description=request.name,
+            )
+        return True
+
+    def _agora_reject(self, reason):
+        self.check_access("write")
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError(self.env._("Please give the reason for rejecting the return."))
+        for request in self:
+            if request.state != "requested":
+                raise UserError(self.env._("Only a requested return can be rejected."))
+            request.write({"state": "rejected", "reject_reason": reason})
+            request.order_id._agora_log_event(
+                "return", old_value=self.env._("Requested"), new_value=self.env._("Rejected"),
+                description=reason,
+            )
+        return True
+
+    def action_reject(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reject Return"),
+            "res_model": "agora.return.reject.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_request_id": self.id},
+        }
+
+    def _create_return_pickings(self):
+        """Return the requested quantities through Odoo's own return wizard."""
+        self.ensure_one()
+        pickings = self.order_id.picking_ids.filtered(
+            lambda p: p.state == "done" and p.picking_type_code == "outgoing"
+        )
+        if not pickings:
+            raise UserError(self.env._("Order %s has no shipped delivery to return.",
+                                       self.order_id.name))
+        remaining = {line.sale_line_id: line.quantity for line in self.line_ids}
+        return_picking = self.env["stock.picking"]
+        for picking in pickings.sorted("id"):
+            wizard = (
+                self.env["stock.return.picking"]
+                .with_context(active_id=picking.id, active_ids=picking.ids,
+                              active_model="stock.picking")
+                .create({"picking_id": picking.id})
+            )
+            any_line = False
+            for wiz_line in wizard.product_return_moves:
+                sale_line = wiz_line.move_id.sale_line_id
+                qty = min(remaining.get(sale_line, 0.0), wiz_line.move_id.quantity)
+                wiz_line.quantity = qty
+                if qty:
+                    any_line = True
+                    remaining[sale_line] -= qty
+            if any_line:
+                new_picking = wizard._create_return()
+                return_picking |= new_picking
+        if not return_picking:
+            raise UserError(self.env._("Nothing left to return on order %s.", self.order_id.name))
+        return return_picking
+
+    def _agora_on_return_received(self):
+        """The return transfer is validated: credit the returned goods and close the request."""
+        for request in self.filtered(
+            lambda r: r.state == "approved" and all(p.state in ("done", "cancel") for p in r.picking_ids)
+        ):
+            request.credit_note_id = request.order_id._agora_create_return_credit_note(request)
+            request.state = "done"
+            request.order_id._agora_log_event(
+                "return", old_value=self.env._("Approved"), new_value=self.env._("Done"),
+                description=request.name,
+            )

@@ -1,0 +1,792 @@
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Command, Domain
+from odoo.tools import SQL, float_compare, float_is_zero, format_datetime
+
+_logger = logging.getLogger(__name__)
+
+AGORA_STATES = [
+    ("new", "New"),
+    ("processing", "Processing"),
+    ("reserve", "Reserve"),
+    ("paid", "Paid"),
+    ("shipped", "Shipped"),
+    ("return", "Return"),
+    ("closed", "Closed"),
+]
+PAYMENT_STATUSES = [("not_paid", "Not Paid"), ("partial", "Partially Paid"), ("paid", "Paid")]
+DELIVERY_STATUSES = [
+    ("not_shipped", "Not Shipped"),
+    ("partial", "Partially Shipped"),
+    ("shipped", "Shipped"),
+]
+CLOSE_REASONS = [("done", "Done"), ("cancelled", "Cancelled"), ("expired", "Expired")]
+# Statuses staff may still cancel from (until shipping).
+STAFF_CANCELLABLE = ("new", "processing", "reserve", "paid")
+# Statuses the client may cancel from (before the reservation).
+CLIENT_CANCELLABLE = ("new", "processing")
+# Tracked fields whose changes become history events.
+EVENT_FIELDS = {
+    "agora_state": "state",
+    "agora_payment_status": "payment",
+    "agora_delivery_status": "shipment",
+}
+PAID_PAYMENT_STATES = ("paid", "in_payment", "reversed")
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    agora_state = fields.Selection(
+        AGORA_STATES,
+        string="Agora Status",
+        compute="_compute_agora_state",
+        store=True,
+        index=True,
+        tracking=True,
+        copy=False,
+        help="New: being formed. Processing: submitted, under review. Reserve: approved, "
+        "stock reserved and invoice issued. Paid, Shipped: fully or partly. Return: a "
+        "return request is open. Closed: done, cancelled or expired.",
+    )
+    agora_payment_status = fields.Selection(
+        PAYMENT_STATUSES,
+        string="Payment Status",
+        compute="_compute_agora_payment",
+        store=True,
+        tracking=True,
+        copy=False,
+    )
+    agora_amount_paid = fields.Monetary(
+        string="Amount Paid", compute="_compute_agora_payment", store=True, copy=False
+    )
+    agora_amount_unpaid = fields.Monetary(
+        string="Amount Due", compute="_compute_agora_payment", store=True, copy=False
+    )
+    agora_payment_hold = fields.Boolean(
+        string="Held by Payment",
+        compute="_compute_agora_payment",
+        store=True,
+        copy=False,
+        help="Enough was paid: the reservation no longer expires.",
+    )
+    agora_delivery_status = fields.Selection(
+        DELIVERY_STATUSES,
+        string="Shipping Status",
+        compute="_compute_agora_delivery_status",
+        store=True,
+        tracking=True,
+        copy=False,
+    )
+    agora_close_reason = fields.Selection(
+        CLOSE_REASONS,
+        string="Close Reason",
+        compute="_compute_agora_close_reason",
+        store=True,
+        tracking=True,
+        copy=False,
+    )
+    agora_submitted_date = fields.Datetime(string="Submitted On", readonly=True, copy=False)
+    agora_expired_date = fields.Datetime(string="Expired On", readonly=True, copy=False)
+    agora_reserve_deadline = fields.Datetime(
+        string="Reserved Until", readonly=True, copy=False, tracking=True, index=True
+    )
+    agora_reminder_sent = fields.Boolean(readonly=True, copy=False)
+    agora_agreement_id = fields.Many2one(
+        "agora.agreement",
+        string="Agreement",
+        compute="_compute_agora_agreement_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+        index="btree_not_null",
+        domain="[('partner_id', '=', commercial_partner_id), ('state', '=', 'active')]",
+    )
+    commercial_partner_id = fields.Many2one(related="partner_id.commercial_partner_id")
+    agora_client_comment = fields.Text(string="Client Comment", copy=False)
+    agora_event_ids = fields.One2many("agora.order.event", "order_id", string="History")
+    agora_return_request_ids = fields.One2many(
+        "agora.return.request", "order_id", string="Return Requests"
+    )
+    agora_open_return_count = fields.Integer(compute="_compute_agora_open_return_count")
+    agora_reserve_expiring_soon = fields.Boolean(
+        compute="_compute_agora_reserve_expiring_soon",
+        search="_search_agora_reserve_expiring_soon",
+        string="Reservation Expiring Within 24 h",
+    )
+
+    # ------------------------------------------------------------------
+    # Agreement: price list, payment terms, assortment
+    # ------------------------------------------------------------------
+
+    @api.depends("partner_id", "company_id")
+    def _compute_agora_agreement_id(self):
+        for order in self:
+            if order.state not in ("draft", "sent") and order.agora_agreement_id:
+                continue
+            order.agora_agreement_id = self.env["agora.agreement"]._get_active_agreement(
+                order.partner_id, order.company_id
+            )
+
+    @api.depends("agora_agreement_id")
+    def _compute_pricelist_id(self):
+        res = super()._compute_pricelist_id()
+        for order in self:
+            if order.state == "draft" and order.agora_agreement_id.pricelist_id:
+                order.pricelist_id = order.agora_agreement_id.pricelist_id
+        return res
+
+    @api.depends("agora_agreement_id")
+    def _compute_payment_term_id(self):
+        res = super()._compute_payment_term_id()
+        for order in self:
+            if order.agora_agreement_id.payment_term_id:
+                order.payment_term_id = order.agora_agreement_id.payment_term_id
+        return res
+
+    def _agora_check_orderable(self):
+        """Refuse lines the client may not order: no product, bad quantity, or
+        a product outside the agreement's assortment."""
+        for order in self:
+            lines = order.order_line.filtered(lambda l: not l.display_type)
+            if not lines:
+                raise UserError(self.env._("Order %s has no lines to submit.", order.name))
+            for line in lines:
+                if not line.product_id:
+                    raise UserError(self.env._("Every order line needs a product."))
+                if float_compare(line.product_uom_qty, 0.0,
+                                 precision_rounding=line.product_uom_id.rounding) <= 0:
+                    raise UserError(
+                        self.env._("The quantity of %s must be positive.",
+                                   line.product_id.display_name)
+                    )
+            products = lines.product_id
+            allowed = order.agora_agreement_id._filter_orderable_products(products)
+            refused = products - allowed
+            if refused:
+                raise UserError(
+                    self.env._(
+                        "These products are outside the agreement of %(client)s: %(products)s",
+                        client=order.partner_id.commercial_partner_id.display_name,
+                        products=", ".join(refused.mapped("display_name")),
+                    )
+                )
+            if order.agora_agreement_id.pricelist_id and (
+                order.pricelist_id != order.agora_agreement_id.pricelist_id
+            ):
+                raise UserError(
+                    self.env._(
+                        "Order %(order)s must use the price list of agreement %(agreement)s.",
+                        order=order.name,
+                        agreement=order.agora_agreement_id.name,
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # The derived status: ONE method, whatever changed the documents
+    # ------------------------------------------------------------------
+
+    def _agora_invoices(self):
+        """Posted customer invoices of the order (credit notes excluded)."""
+        self.ensure_one()
+        return self.order_line.invoice_lines.move_id.filtered(
+            lambda m: m.move_type == "out_invoice" and m.state == "posted"
+        )
+
+    @api.depends(
+        "order_line.invoice_lines.move_id.state",
+        "order_line.invoice_lines.move_id.payment_state",
+        "order_line.invoice_lines.move_id.amount_residual",
+        "company_id.agora_hold_threshold",
+    )
+    def _compute_agora_payment(self):
+        for order in self:
+            invoices = order._agora_invoices()
+            total = sum(invoices.mapped("amount_total"))
+            residual = sum(invoices.mapped("amount_residual"))
+            paid = total - residual
+            currency = order.currency_id or order.company_id.currency_id
+            if invoices and all(inv.payment_state in PAID_PAYMENT_STATES for inv in invoices):
+                status = "paid"
+                paid = total
+                residual = 0.0
+            elif invoices and currency.compare_amounts(paid, 0.0) > 0:
+                status = "partial"
+            else:
+                status = "not_paid"
+            threshold = order.company_id.agora_hold_threshold or 0.0
+            order.agora_payment_status = status
+            order.agora_amount_paid = paid
+            order.agora_amount_unpaid = residual
+            order.agora_payment_hold = bool(
+                total
+                and currency.compare_amounts(paid, 0.0) > 0
+                and currency.compare_amounts(paid, total * threshold / 100.0) >= 0
+            )
+
+    @api.depends(
+        "state",
+        "order_line.agora_qty_shipped",
+        "order_line.product_uom_qty",
+        "order_line.display_type",
+    )
+    def _compute_agora_delivery_status(self):
+        for order in self:
+            goods = order.order_line.filtered(
+                lambda l: not l.display_type and l.product_id.type == "consu"
+            )
+            if order.state != "sale" or not goods:
+                order.agora_delivery_status = "not_shipped"
+                continue
+            shipped_any = any(
+                not float_is_zero(l.agora_qty_shipped, precision_rounding=l.product_uom_id.rounding)
+                for l in goods
+            )
+            shipped_all = all(
+                float_compare(l.agora_qty_shipped, l.product_uom_qty,
+                              precision_rounding=l.product_uom_id.rounding) >= 0
+                for l in goods
+            )
+            order.agora_delivery_status = (
+                "shipped" if shipped_all else "partial" if shipped_any else "not_shipped"
+            )
+
+    @api.depends(
+        "state",
+        "agora_expired_date",
+        "agora_payment_status",
+        "agora_delivery_status",
+        "agora_return_request_ids.state",
+    )
+    def _compute_agora_close_reason(self):
+        for order in self:
+            if order.state == "cancel":
+                order.agora_close_reason = "expired" if order.agora_expired_date else "cancelled"
+            elif (
+                order.state == "sale"
+                and order.agora_payment_status == "paid"
+                and order.agora_delivery_status == "shipped"
+                and not order._agora_has_open_return()
+            ):
+                order.agora_close_reason = "done"
+            else:
+                order.agora_close_reason = False
+
+    @api.depends(
+        "state",
+        "agora_submitted_date",
+        "agora_close_reason",
+        "agora_payment_status",
+        "agora_delivery_status",
+        "agora_return_request_ids.state",
+    )
+    def _compute_agora_state(self):
+        """Derive the Agora status from the documents under the order.
+
+        The furthest stage reached wins: a client with payment terms may be
+        shipped before paying, and both progress fields stay visible.
+        """
+        for order in self:
+            order.agora_state = order._agora_derive_state()
+
+    def _agora_derive_state(self):
+        self.ensure_one()
+        if self.agora_close_reason:
+            return "closed"
+        if self._agora_has_open_return():
+            return "return"
+        if self.state == "sale":
+            if self.agora_delivery_status != "not_shipped":
+                return "shipped"
+            if self.agora_payment_status != "not_paid":
+                return "paid"
+            return "reserve"
+        return "processing" if self.agora_submitted_date else "new"
+
+    def _agora_has_open_return(self):
+        self.ensure_one()
+        return any(r.state in ("requested", "approved") for r in self.agora_return_request_ids)
+
+    @api.depends("agora_return_request_ids.state")
+    def _compute_agora_open_return_count(self):
+        for order in self:
+            order.agora_open_return_count = len(
+                order.agora_return_request_ids.filtered(
+                    lambda r: r.state in ("requested", "approved")
+                )
+            )
+
+    @api.depends("agora_reserve_deadline", "agora_state")
+    def _compute_agora_reserve_expiring_soon(self):
+        limit = fields.Datetime.now() + timedelta(hours=24)
+        for order in self:
+            order.agora_reserve_expiring_soon = bool(
+                order.agora_state == "reserve"
+                and order.agora_reserve_deadline
+                and order.agora_reserve_deadline <= limit
+                and not order.agora_payment_hold
+            )
+
+    def _search_agora_reserve_expiring_soon(self, operator, value):
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        domain = Domain(
+            [
+                ("agora_state", "=", "reserve"),
+                ("agora_payment_hold", "=", False),
+                ("agora_reserve_deadline", "<=", fields.Datetime.now() + timedelta(hours=24)),
+            ]
+        )
+        return domain if (operator == "in") == (True in value) else ~domain
+
+    # ------------------------------------------------------------------
+    # History, notifications and emails on tracked changes
+    # ------------------------------------------------------------------
+
+    def _agora_log_event(self, event_type, old_value=False, new_value=False, product=False,
+                         description=False):
+        for order in self:
+            self.env["agora.order.event"]._log(
+                order, event_type, old_value=old_value, new_value=new_value, product=product,
+                description=description,
+            )
+
+    def _message_track(self, fields_iter, initial_values_dict):
+        """Turn the tracked Agora fields into history events and client notices.
+
+        Tracking runs once per transaction, before commit, whichever path changed
+        the order (UI, payment, picking, import, another module).
+        """
+        tracking = super()._message_track(fields_iter, initial_values_dict)
+        changed_state = self.browse()
+        for order in self:
+            changes = (tracking.get(order.id) or (set(), None))[0]
+            for fname, event_type in EVENT_FIELDS.items():
+                if fname not in changes:
+                    continue
+                field = order._fields[fname]
+                labels = dict(field._description_selection(self.env))
+                old = initial_values_dict[order.id].get(fname)
+                order._agora_log_event(
+                    event_type,
+                    old_value=labels.get(old, old or ""),
+                    new_value=labels.get(order[fname], order[fname] or ""),
+                )
+            if "agora_state" in changes and order.agora_state != "new":
+                changed_state |= order
+        if changed_state:
+            self.env["agora.notification"]._notify_state_change(changed_state)
+        return tracking
+
+    def _track_template(self, changes):
+        res = super()._track_template(changes)
+        order = self[0]
+        if "agora_state" in changes and order.agora_state != "new" and order.partner_id:
+            template = self.env.ref(
+                f"agora_orders.mail_template_agora_state_{order.agora_state}",
+                raise_if_not_found=False,
+            )
+            if template:
+                res["agora_state"] = (
+                    template,
+                    {
+                        "composition_mode": "comment",
+                        "subtype_xmlid": "mail.mt_note",
+                        "partner_ids": order.partner_id.ids,
+                        "email_layout_xmlid": "mail.mail_notification_light",
+                        "attachment_ids": order._agora_state_mail_attachments().ids,
+                    },
+                )
+        return res
+
+    def _agora_state_mail_attachments(self):
+        """The invoice PDF goes with the Reserve email."""
+        self.ensure_one()
+        if self.agora_state != "reserve":
+            return self.env["ir.attachment"]
+        attachments = self.env["ir.attachment"]
+        for invoice in self._agora_invoices():
+            report_ref = invoice._agora_get_invoice_report_ref()
+            content, _fmt = self.env["ir.actions.report"]._render_qweb_pdf(report_ref, invoice.ids)
+            attachments |= self.env["ir.attachment"].create(
+                {
+                    "name": self.env._("Invoice %s.pdf", invoice.name),
+                    "raw": content,
+                    "mimetype": "application/pdf",
+                    "res_model": "mail.compose.message",
+                    "res_id": 0,
+                }
+            )
+        return attachments
+
+    # ------------------------------------------------------------------
+    # Transitions
+    # ------------------------------------------------------------------
+
+    def _agora_state_label(self):
+        return dict(self._fields["agora_state"]._description_selection(self.env)).get(
+            self.agora_state, ""
+        )
+
+    def _agora_check_state(self, allowed, action):
+        for order in self:
+            if order.agora_state not in allowed:
+                raise UserError(
+                    self.env._(
+                        "You cannot %(action)s order %(order)s: it is %(status)s.",
+                        action=action,
+                        order=order.name,
+                        status=order._agora_state_label(),
+                    )
+                )
+
+    def action_agora_submit(self):
+        """Submit the order: customer service reviews it next."""
+        self.check_access("write")
+        self._agora_check_state(("new",), self.env._("submit"))
+        self._agora_check_orderable()
+        self.write({"agora_submitted_date": fields.Datetime.now()})
+        for order in self:
+            order.message_subscribe(partner_ids=order.partner_id.ids)
+            order._agora_notify_staff_of_submission()
+        return True
+
+    def _agora_notify_staff_of_submission(self):
+        self.ensure_one()
+        responsible = self.user_id or self.team_id.user_id
+        if not responsible:
+            return
+        summary = self.env._("Review order %s", self.name)
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            user_id=responsible.id,
+            summary=summary,
+            note=self.env._("%(client)s submitted order %(order)s for %(amount)s.",
+                            client=self.partner_id.display_name, order=self.name,
+                            amount=self.amount_total),
+        )
+        self.message_post(
+            body=self.env._("Order %(order)s was submitted by %(client)s and awaits review.",
+                            order=self.name, client=self.partner_id.display_name),
+            partner_ids=responsible.partner_id.ids,
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def action_agora_reserve(self):
+        """Approve the order: confirm it, reserve its stock, issue the invoice,
+        and start the reservation clock."""
+        self.check_access("write")
+        self._agora_check_state(("processing",), self.env._("reserve"))
+        self._agora_check_orderable()
+        self.with_context(send_email=False).action_confirm()
+        now = fields.Datetime.now()
+        for order in self:
+            order._agora_reserve_stock()
+            order._agora_create_reserve_invoice()
+            hours = order.agora_agreement_id._get_reserve_hours(order.company_id)
+            order.write(
+                {
+                    "agora_reserve_deadline": now + timedelta(hours=hours),
+                    "agora_reminder_sent": False,
+                }
+            )
+        return True
+
+    def _agora_reserve_stock(self):
+        """Reserve as much as is on hand. Odoo's quant reservation locks the quant
+        rows, so two orders never reserve the same last units."""
+        pickings = self.picking_ids.filtered(lambda p: p.state not in ("done", "cancel", "draft"))
+        pickings.action_assign()
+
+    def _agora_create_reserve_invoice(self):
+        """Issue and post the invoice for payment of the whole order.
+
+        Agora bills at reservation, whatever the products' invoicing policy, so
+        lines are invoiced on their ordered quantity.
+        """
+        self.ensure_one()
+        order = self.with_company(self.company_id)
+        if order.partner_invoice_id.lang:
+            order = order.with_context(lang=order.partner_invoice_id.lang)
+        lines = order.order_line.filtered(
+            lambda l: not l.display_type
+            and float_compare(l.product_uom_qty - l.qty_invoiced, 0.0,
+                              precision_rounding=l.product_uom_id.rounding) > 0
+        )
+        if not lines:
+            return self.env["account.move"]
+        invoice_vals = order._prepare_invoice()
+        invoice_vals["invoice_line_ids"] = [
+            Command.create(line._prepare_invoice_line(
+                sequence=index, quantity=line.product_uom_qty - line.qty_invoiced
+            ))
+            for index, line in enumerate(lines, start=1)
+        ]
+        invoice = self.env["account.move"].sudo().with_company(order.company_id).create(
+            invoice_vals
+        )
+        invoice.action_post()
+        return invoice.sudo(False)
+
+    def _agora_cancel_invoices(self):
+        """Withdraw the invoices of a cancelled or expired order.
+
+        An unpaid invoice is cancelled; one with payments is reversed by a
+        credit note, left for the accountant to refund."""
+        for invoice in self._agora_invoices():
+            if invoice.payment_state == "not_paid":
+                invoice.button_draft()
+                invoice.button_cancel()
+            else:
+                reversal = invoice._reverse_moves(
+                    [{"ref": self.env._("Cancellation of %s", invoice.name)}]
+                )
+                reversal.action_post()
+        self.invoice_ids.filtered(lambda m: m.state == "draft").button_cancel()
+
+    def action_agora_cancel(self):
+        """Staff cancel the order; possible until it ships."""
+        self.check_access("write")
+        self._agora_check_state(STAFF_CANCELLABLE, self.env._("cancel"))
+        self._agora_cancel()
+        return True
+
+    def _agora_client_cancel(self):
+        """The client cancels their own order, before it is reserved."""
+        self._agora_check_state(CLIENT_CANCELLABLE, self.env._("cancel"))
+        self._agora_cancel()
+        return True
+
+    def _agora_cancel(self):
+        for order in self:
+            order._agora_cancel_invoices()
+            order.locked = False
+            order._action_cancel()
+
+    def action_agora_reopen(self):
+        """Bring an expired order back to Processing, to be reserved again."""
+        self.check_access("write")
+        for order in self:
+            if order.agora_close_reason != "expired":
+                raise UserError(
+                    self.env._("Only an expired order can be reopened; %(order)s is %(status)s.",
+                               order=order.name, status=order._agora_state_label())
+                )
+        self.action_draft()
+        self.write(
+            {
+                "agora_expired_date": False,
+                "agora_reserve_deadline": False,
+                "agora_reminder_sent": False,
+                "agora_submitted_date": fields.Datetime.now(),
+            }
+        )
+        return True
+
+    def action_agora_extend_reservation(self):
+        self.ensure_one()
+        self._agora_check_state(("reserve", "paid"), self.env._("extend the reservation of"))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Extend Reservation"),
+            "res_model": "agora.reserve.extend.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_order_id": self.id},
+        }
+
+    def _agora_extend_reservation(self, new_deadline, reason=False):
+        self.check_access("write")
+        self._agora_check_state(("reserve", "paid"), self.env._("extend the reservation of"))
+        for order in self:
+            if new_deadline <= (order.agora_reserve_deadline or fields.Datetime.now()):
+                raise ValidationError(
+                    self.env._("The new deadline must be later than the current one.")
+                )
+            old = order.agora_reserve_deadline
+            order.write({"agora_reserve_deadline": new_deadline, "agora_reminder_sent": False})
+            order._agora_log_event(
+                "deadline",
+                old_value=format_datetime(self.env, old) if old else "",
+                new_value=format_datetime(self.env, new_deadline),
+                description=reason or False,
+            )
+        return True
+
+    # ------------------------------------------------------------------
+    # Reservation expiry and reminders (crons)
+    # ------------------------------------------------------------------
+
+    def _agora_expiry_domain(self, now):
+        return Domain(
+            [
+                ("agora_state", "=", "reserve"),
+                ("agora_payment_hold", "=", False),
+                ("agora_reserve_deadline", "<", now),
+            ]
+        )
+
+    def _agora_lock_for_processing(self):
+        """Lock these orders, skipping the ones another transaction holds."""
+        if not self:
+            return self
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM sale_order WHERE id IN %s FOR NO KEY UPDATE SKIP LOCKED",
+                tuple(self.ids),
+            )
+        )
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    @api.model
+    def _cron_agora_expire_reservations(self, batch_size=100):
+        """Release the reservations whose deadline passed and that no payment holds.
+
+        Batched and committed per batch; each order is processed in its own
+        savepoint. Orders locked by a concurrent run are skipped and picked up
+        by the next run; a re-run finds nothing left to do.
+        """
+        now = fields.Datetime.now()
+        domain = self._agora_expiry_domain(now)
+        while True:
+            orders = self.search(domain, limit=batch_size, order="agora_reserve_deadline, id")
+            orders = orders._agora_lock_for_processing()
+            if not orders:
+                break
+            done = orders._agora_expire_batch(now)
+            remaining = self.search_count(domain)
+            time_left = self.env["ir.cron"]._commit_progress(len(done), remaining=remaining)
+            if not remaining or time_left <= 0 or not done:
+                break
+        return True
+
+    def _agora_expire_batch(self, now):
+        """Expire each order of the batch in its own savepoint; return those expired."""
+        done = self.browse()
+        for order in self:
+            try:
+                with self.env.cr.savepoint():
+                    order._agora_expire_reservation(now)
+                done |= order
+            except (UserError, ValidationError):
+                _logger.exception("Could not expire the reservation of order %s", order.name)
+        return done
+
+    def _agora_expire_reservation(self, now):
+        """Free the stock, cancel the unpaid invoice, close the order as expired."""
+        self.ensure_one()
+        if not self.filtered_domain(self._agora_expiry_domain(now)):
+            return False
+        self._agora_cancel_invoices()
+        self.write({"agora_expired_date": now, "locked": False})
+        self._action_cancel()
+        return True
+
+    def _agora_reminder_domain(self, now):
+        return Domain(
+            [
+                ("agora_state", "=", "reserve"),
+                ("agora_payment_hold", "=", False),
+                ("agora_reminder_sent", "=", False),
+                ("agora_reserve_deadline", ">=", now),
+            ]
+        )
+
+    @api.model
+    def _cron_agora_send_reservation_reminders(self, batch_size=200):
+        """Remind clients that an unpaid reservation is about to expire."""
+        now = fields.Datetime.now()
+        template = self.env.ref("agora_orders.mail_template_agora_reserve_reminder")
+        while True:
+            candidates = self.search(
+                self._agora_reminder_domain(now), order="agora_reserve_deadline, id",
+                limit=batch_size,
+            )
+            due = candidates.filtered(
+                lambda o: o.agora_reserve_deadline
+                <= now + timedelta(hours=o.company_id.agora_reminder_hours)
+            )._agora_lock_for_processing()
+            for order in due:
+                order.message_post_with_source(
+                    template,
+                    subtype_xmlid="mail.mt_note",
+                    partner_ids=order.partner_id.ids,
+                    email_layout_xmlid="mail.mail_notification_light",
+                )
+                order._agora_log_event(
+                    "reminder", new_value=format_datetime(self.env, order.agora_reserve_deadline)
+                )
+            due.write({"agora_reminder_sent": True})
+            if len(candidates) < batch_size or not due:
+                break
+            self.env["ir.cron"]._commit_progress(len(due))
+        return True
+
+    # ------------------------------------------------------------------
+    # Returns
+    # ------------------------------------------------------------------
+
+    def _agora_create_return_credit_note(self, request):
+        """Credit the goods of a received return."""
+        self.ensure_one()
+        order = self.with_company(self.company_id)
+        refund_vals = order._prepare_invoice()
+        refund_vals["move_type"] = "out_refund"
+        refund_vals["invoice_line_ids"] = [
+            Command.create(rline.sale_line_id._prepare_invoice_line(quantity=rline.quantity))
+            for rline in request.line_ids
+        ]
+        refund_vals["ref"] = self.env._("Return %s", request.name)
+        credit_note = self.env["account.move"].sudo().create(refund_vals)
+        credit_note.action_post()
+        return credit_note
+
+    def action_view_agora_return_requests(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "agora_orders.agora_return_request_action"
+        )
+        action["domain"] = [("order_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
+
+    # ------------------------------------------------------------------
+    # Standard flow guards
+    # ------------------------------------------------------------------
+
+    def _confirmation_error_message(self):
+        error = super()._confirmation_error_message()
+        if error:
+            return error
+        if self.agora_agreement_id and self.state in ("draft", "sent"):
+            try:
+                self._agora_check_orderable()
+            except UserError as exc:
+                return exc.args[0]
+        return False
+
+    def _agora_reserved_value(self):
+        """Value of the goods currently reserved for the order."""
+        self.ensure_one()
+        return sum(
+            line.price_reduce_taxinc * line.agora_qty_reserved
+            for line in self.order_line
+            if not line.display_type
+        )
+
+    def _agora_deadline_display(self):
+        self.ensure_one()
+        if not self.agora_reserve_deadline:
+            return ""
+        tz = self.partner_id.tz or self.env.user.tz or "UTC"
+        return format_datetime(self.env, self.agora_reserve_deadline, tz=tz)
+
+    def _send_order_confirmation_mail(self):
+        # The Agora "Reserve" email replaces Odoo's order confirmation for orders
+        # that went through Agora; other orders keep the standard email.
+        return super(SaleOrder, self.filtered(lambda o: not o.agora_submitted_date)
+                     )._send_order_confirmation_mail()

@@ -1,0 +1,153 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import float_compare
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    agora_qty_reserved = fields.Float(
+        string="Reserved",
+        compute="_compute_agora_qty_reserved",
+        digits="Product Unit",
+        help="Quantity reserved in the warehouse for this line, in the line's unit.",
+    )
+    agora_qty_shipped = fields.Float(
+        string="Shipped",
+        compute="_compute_agora_qty_moved",
+        store=True,
+        digits="Product Unit",
+        help="Quantity that left the warehouse for the client (returns not deducted).",
+    )
+    agora_qty_returned = fields.Float(
+        string="Returned",
+        compute="_compute_agora_qty_moved",
+        store=True,
+        digits="Product Unit",
+        help="Quantity the client sent back and the warehouse received.",
+    )
+    agora_return_line_ids = fields.One2many("agora.return.request.line", "sale_line_id")
+
+    @api.depends("move_ids.state", "move_ids.quantity", "move_ids.product_uom")
+    def _compute_agora_qty_moved(self):
+        for line in self:
+            shipped = returned = 0.0
+            if line.qty_delivered_method == "stock_move":
+                outgoing, incoming = line._get_outgoing_incoming_moves(strict=False)
+                for move in outgoing.filtered(lambda m: m.state == "done"):
+                    shipped += move.product_uom._compute_quantity(
+                        move.quantity, line.product_uom_id, rounding_method="HALF-UP"
+                    )
+                for move in incoming.filtered(lambda m: m.state == "done"):
+                    returned += move.product_uom._compute_quantity(
+                        move.quantity, line.product_uom_id, rounding_method="HALF-UP"
+                    )
+            line.agora_qty_shipped = shipped
+            line.agora_qty_returned = returned
+
+    @api.depends("move_ids.state", "move_ids.quantity", "move_ids.picked")
+    def _compute_agora_qty_reserved(self):
+        for line in self:
+            reserved = 0.0
+            for move in line.move_ids:
+                if move.state in ("assigned", "partially_available") and (
+                    move.location_dest_id.usage in ("customer", "transit")
+                    or move.picking_code == "outgoing"
+                ):
+                    reserved += move.product_uom._compute_quantity(
+                        move.quantity, line.product_uom_id, rounding_method="HALF-UP"
+                    )
+            line.agora_qty_reserved = reserved
+
+    def _agora_returnable_qty(self, exclude_request=None):
+        """Shipped quantity minus what requests (other than ``exclude_request``)
+        already claim; rejected requests claim nothing."""
+        self.ensure_one()
+        claimed = sum(
+            rline.quantity
+            for rline in self.agora_return_line_ids
+            if rline.request_id != exclude_request and rline.request_id.state != "rejected"
+        )
+        return self.agora_qty_shipped - claimed
+
+    # ------------------------------------------------------------------
+    # The assortment is enforced on the order itself
+    # ------------------------------------------------------------------
+
+    @api.constrains("product_id", "order_id")
+    def _check_agora_assortment(self):
+        for order, lines in self.grouped("order_id").items():
+            agreement = order.agora_agreement_id
+            products = lines.filtered(lambda l: not l.display_type).product_id
+            if not agreement or not products:
+                continue
+            refused = products - agreement._filter_orderable_products(products)
+            if refused:
+                raise ValidationError(
+                    self.env._(
+                        "These products are outside the agreement of %(client)s: %(products)s",
+                        client=order.partner_id.commercial_partner_id.display_name,
+                        products=", ".join(refused.mapped("display_name")),
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # Line history (once the order left the cart)
+    # ------------------------------------------------------------------
+
+    def _agora_tracks_lines(self):
+        return self.order_id.agora_state not in (False, "new")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        for line in lines.filtered(lambda l: not l.display_type and l._agora_tracks_lines()):
+            line.order_id._agora_log_event(
+                "line_added",
+                new_value=line._agora_qty_text(line.product_uom_qty),
+                product=line.product_id,
+            )
+        return lines
+
+    def write(self, vals):
+        watched = {"product_uom_qty": "line_qty", "price_unit": "line_price"}
+        if not any(f in vals for f in watched):
+            return super().write(vals)
+        tracked = self.filtered(lambda l: not l.display_type and l._agora_tracks_lines())
+        before = {line.id: (line.product_uom_qty, line.price_unit) for line in tracked}
+        res = super().write(vals)
+        for line in tracked:
+            old_qty, old_price = before[line.id]
+            rounding = line.product_uom_id.rounding
+            if float_compare(old_qty, line.product_uom_qty, precision_rounding=rounding):
+                line.order_id._agora_log_event(
+                    "line_qty",
+                    old_value=line._agora_qty_text(old_qty),
+                    new_value=line._agora_qty_text(line.product_uom_qty),
+                    product=line.product_id,
+                )
+            if line.currency_id.compare_amounts(old_price, line.price_unit):
+                line.order_id._agora_log_event(
+                    "line_price",
+                    old_value=line._agora_price_text(old_price),
+                    new_value=line._agora_price_text(line.price_unit),
+                    product=line.product_id,
+                )
+        return res
+
+    def unlink(self):
+        for line in self.filtered(lambda l: not l.display_type and l._agora_tracks_lines()):
+            line.order_id._agora_log_event(
+                "line_removed",
+                old_value=line._agora_qty_text(line.product_uom_qty),
+                product=line.product_id,
+            )
+        return super().unlink()
+
+    def _agora_qty_text(self, qty):
+        self.ensure_one()
+        return f"{qty:g} {self.product_uom_id.name or ''}".strip()
+
+    def _agora_price_text(self, price):
+        self.ensure_one()
+        return f"{price:.2f} {self.currency_id.symbol or ''}".strip()

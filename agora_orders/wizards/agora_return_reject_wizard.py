@@ -1,0 +1,14 @@
+from odoo import fields, models
+
+
+class AgoraReturnRejectWizard(models.TransientModel):
+    _name = "agora.return.reject.wizard"
+    _description = "Reject a Return Request"
+
+    request_id = fields.Many2one("agora.return.request", required=True, readonly=True)
+    reason = fields.Text(required=True)
+
+    def action_reject(self):
+        self.ensure_one()
+        self.request_id._agora_reject(self.reason)
+        return {"type": "ir.actions.act_window_close"}

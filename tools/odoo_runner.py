@@ -1,0 +1,296 @@
+#!/usr/bin/env python3
+"""Run Agora for Odoo: serve it with demo data, test it, or export its .pot files.
+
+This script only *runs* an Odoo 19 that is already installed; it never installs Odoo.
+Odoo is found as ``python3 -m odoo`` or, when set, as ``$ODOO_BIN`` (a command line).
+
+Usage:
+    tools/odoo_runner.py check
+    tools/odoo_runner.py test   [--db NAME] [--keep-db] [--tags SPEC]
+    tools/odoo_runner.py run    [--db NAME] [--port 8069]
+    tools/odoo_runner.py pot    [--db NAME]
+"""
+
+import argparse
+import os
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODULES = ("agora_orders", "agora_portal")
+
+HOW_TO_GET_ODOO = """\
+Odoo 19 was not found, so nothing was tested.
+
+Provide Odoo 19.0 Community in one of these ways, then run the command again:
+  * install an Odoo 19.0 source tree so that `python3 -m odoo --version` prints
+    "Odoo Server 19.0" (e.g. `pip install -e /path/to/odoo` after
+    `pip install -r /path/to/odoo/requirements.txt`);
+  * or point ODOO_BIN at an Odoo 19 launcher, e.g. ODOO_BIN=/path/to/odoo/odoo-bin;
+  * or use the docker compose setup described in README.md
+    ("Getting Odoo 19"), which runs the official odoo:19 and postgres images.
+"""
+
+
+def fail(message, code=2):
+    print(f"\nERROR: {message}", file=sys.stderr)
+    sys.exit(code)
+
+
+def odoo_command():
+    """The command that starts Odoo, as a list."""
+    if os.environ.get("ODOO_BIN"):
+        return shlex.split(os.environ["ODOO_BIN"])
+    return [sys.executable, "-m", "odoo"]
+
+
+def check_odoo():
+    """Exit non-zero with instructions unless an Odoo 19 answers."""
+    cmd = odoo_command()
+    try:
+        proc = subprocess.run(
+            [*cmd, "--version"], capture_output=True, text=True, timeout=120, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        fail(f"`{shlex.join(cmd)} --version` could not run: {exc}\n\n{HOW_TO_GET_ODOO}")
+    answer = (proc.stdout + proc.stderr).strip().splitlines()
+    version = next((line for line in answer if line.startswith("Odoo Server")), "")
+    if proc.returncode != 0 or not version.startswith("Odoo Server 19.0"):
+        version = version or (answer[-1] if answer else "")
+        fail(
+            f"`{shlex.join(cmd)} --version` answered {version!r} "
+            f"(exit {proc.returncode}).\n\n{HOW_TO_GET_ODOO}"
+        )
+    print(f"Using {version} from `{shlex.join(cmd)}`")
+    return cmd
+
+
+def db_args():
+    args = []
+    for env, opt in (
+        ("PGHOST", "--db_host"),
+        ("PGPORT", "--db_port"),
+        ("PGUSER", "--db_user"),
+        ("PGPASSWORD", "--db_password"),
+    ):
+        if os.environ.get(env):
+            args.append(f"{opt}={os.environ[env]}")
+    return args
+
+
+def psql(*sql_args):
+    """Run a maintenance command against the ``postgres`` database."""
+    cmd = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "postgres", *sql_args]
+    return subprocess.run(cmd, capture_output=True, text=True, check=False)
+
+
+def drop_db(name):
+    psql("-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    shutil.rmtree(Path.home() / ".local/share/Odoo/filestore" / name, ignore_errors=True)
+
+
+def free_port(preferred):
+    for port in range(preferred, preferred + 100):
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    fail(f"no free TCP port from {preferred}")
+
+
+def base_args(cmd, db):
+    return [
+        *cmd,
+        "--addons-path",
+        str(ROOT),
+        "-d",
+        db,
+        *db_args(),
+        "--http-interface=127.0.0.1",
+    ]
+
+
+# --- test -------------------------------------------------------------------
+
+SUMMARY_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests")
+LEVEL_RE = re.compile(r"^\S+ \S+ \d+ (ERROR|CRITICAL) ")
+SKIP_RE = re.compile(r"^\S+ \S+ \d+ \w+ \S+ odoo\.tests\.\S+: skipped ")
+
+
+def check_browser():
+    """Tours are skipped silently by Odoo without these: refuse to run then."""
+    problems = []
+    if not any(shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome")):
+        problems.append("no Chromium executable (Debian: apt-get install chromium)")
+    try:
+        import websocket  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
+    except ImportError:
+        problems.append("no Python package websocket-client (pip install websocket-client)")
+    if problems:
+        fail(
+            "browser tours cannot run: " + "; ".join(problems) + ".\n"
+            "Odoo would skip them and still report success, so the test run stops here."
+        )
+
+
+def run_tests(args):
+    cmd = check_odoo()
+    check_browser()
+    db = args.db or f"agora_test_{int(time.time())}_{os.getpid()}"
+    drop_db(db)
+    template = os.environ.get("AGORA_TEMPLATE_DB")
+    if template:
+        # Development shortcut: start from a database that already has Odoo's
+        # dependencies installed (e.g. made once with `-i sale_management,...`).
+        created = psql("-c", f'CREATE DATABASE "{db}" TEMPLATE "{template}"')
+        if created.returncode:
+            fail(f"could not copy template database {template!r}: {created.stderr.strip()}")
+        filestore = Path.home() / ".local/share/Odoo/filestore"
+        if (filestore / template).is_dir():
+            shutil.copytree(filestore / template, filestore / db)
+    port = free_port(int(os.environ.get("AGORA_TEST_PORT", "8169")))
+    tags = args.tags or ",".join(f"/{m}" for m in MODULES)
+    odoo = [
+        *base_args(cmd, db),
+        "-i",
+        ",".join(MODULES),
+        "--test-enable",
+        f"--test-tags={tags}",
+        "--stop-after-init",
+        f"--http-port={port}",
+        "--log-level=info",
+        "--max-cron-threads=0",
+    ]
+    print("$", shlex.join(odoo), flush=True)
+    log_path = ROOT / ".test-logs" / f"{db}.log"
+    log_path.parent.mkdir(exist_ok=True)
+    counts = {"failed": 0, "errors": 0, "tests": 0}
+    bad_lines = []
+    with open(log_path, "w", encoding="utf-8") as log, subprocess.Popen(
+        odoo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+    ) as proc:
+        for line in proc.stdout:
+            log.write(line)
+            sys.stdout.write(line)
+            if (match := SUMMARY_RE.search(line)) and "odoo.tests.result" in line:
+                counts["failed"] += int(match[1])
+                counts["errors"] += int(match[2])
+                counts["tests"] += int(match[3])
+            if LEVEL_RE.match(line) or SKIP_RE.match(line):
+                bad_lines.append(line.rstrip())
+        returncode = proc.wait()
+    if not args.keep_db:
+        drop_db(db)
+    print("\n==== Agora test summary ====")
+    print(f"log: {log_path}")
+    reasons = []
+    if returncode:
+        reasons.append(f"Odoo exited with {returncode}")
+    if bad_lines:
+        reasons.append(f"{len(bad_lines)} ERROR/CRITICAL/skipped line(s) in the log")
+        for line in bad_lines[:30]:
+            print("  " + line[:300])
+    if counts["failed"] or counts["errors"]:
+        reasons.append(f"{counts['failed']} failed and {counts['errors']} errored test(s)")
+    if not counts["tests"]:
+        reasons.append("no test ran")
+    failed = counts["failed"] + counts["errors"]
+    print(f"{counts['tests'] - failed} passed, {failed} failed")
+    if reasons:
+        fail("the Odoo tests did not pass: " + "; ".join(reasons), code=1)
+    print("All Odoo tests passed.")
+
+
+# --- run --------------------------------------------------------------------
+
+
+def run_server(args):
+    cmd = check_odoo()
+    db = args.db
+    exists = psql("-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{db}'").stdout.strip()
+    init = ["-u" if exists == "1" else "-i", ",".join(MODULES)]
+    if exists != "1":
+        init.append("--with-demo")
+    print_logins(args.port, db)
+    odoo = [
+        *base_args(cmd, db),
+        *init,
+        f"--http-port={args.port}",
+        "--load-language=ru_RU" if exists != "1" else "--log-level=info",
+    ]
+    print("$", shlex.join(odoo), flush=True)
+    os.execvp(odoo[0], odoo)
+
+
+def print_logins(port, db):
+    print(
+        f"""
+Agora for Odoo: database {db!r}, http://localhost:{port}/web/login
+Demo logins (login / password):
+  admin            / admin            administrator (supplier)
+  agora_manager    / agora_manager    sales manager (backend)
+  agora_sales      / agora_sales      salesperson (backend)
+  agora_accountant / agora_accountant accountant (Invoicing)
+  client_alfa      / client_alfa      B2B client: OOO Alfa Stroy (portal /my)
+  client_beta      / client_beta      B2B client: OOO Beta Torg (portal /my)
+  client_gamma     / client_gamma     B2B client: IP Gamma (portal /my)
+""",
+        flush=True,
+    )
+
+
+# --- pot --------------------------------------------------------------------
+
+
+def export_pot(args):
+    cmd = check_odoo()
+    db = args.db or f"agora_pot_{os.getpid()}"
+    drop_db(db)
+    subprocess.run(
+        [*base_args(cmd, db), "-i", ",".join(MODULES), "--stop-after-init"],
+        check=True,
+    )
+    try:
+        for module in MODULES:
+            out = ROOT / module / "i18n" / f"{module}.pot"
+            subprocess.run(
+                [*odoo_command(), "i18n", "export", "-d", db, *db_args(),
+                 "--addons-path", str(ROOT), "-o", str(out), module],
+                check=True,
+            )
+            print(f"wrote {out}")
+    finally:
+        drop_db(db)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("check")
+    test = sub.add_parser("test")
+    test.add_argument("--db")
+    test.add_argument("--keep-db", action="store_true")
+    test.add_argument("--tags")
+    run = sub.add_parser("run")
+    run.add_argument("--db", default=os.environ.get("AGORA_DB", "agora"))
+    run.add_argument("--port", type=int, default=int(os.environ.get("AGORA_PORT", "8069")))
+    pot = sub.add_parser("pot")
+    pot.add_argument("--db")
+    args = parser.parse_args()
+    if args.command == "check":
+        check_odoo()
+    elif args.command == "test":
+        run_tests(args)
+    elif args.command == "run":
+        run_server(args)
+    elif args.command == "pot":
+        export_pot(args)
+
+
+if __name__ == "__main__":
+    main()
