@@ -12,6 +12,7 @@ Usage:
 """
 
 import argparse
+import importlib.util
 import os
 import re
 import shlex
@@ -127,9 +128,7 @@ def check_browser():
     problems = []
     if not any(shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome")):
         problems.append("no Chromium executable (Debian: apt-get install chromium)")
-    try:
-        import websocket  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
-    except ImportError:
+    if importlib.util.find_spec("websocket") is None:
         problems.append("no Python package websocket-client (pip install websocket-client)")
     if problems:
         fail(
@@ -171,9 +170,12 @@ def run_tests(args):
     log_path.parent.mkdir(exist_ok=True)
     counts = {"failed": 0, "errors": 0, "tests": 0}
     bad_lines = []
-    with open(log_path, "w", encoding="utf-8") as log, subprocess.Popen(
-        odoo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
-    ) as proc:
+    with (
+        open(log_path, "w", encoding="utf-8") as log,
+        subprocess.Popen(
+            odoo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+        ) as proc,
+    ):
         for line in proc.stdout:
             log.write(line)
             sys.stdout.write(line)
@@ -259,8 +261,19 @@ def export_pot(args):
         for module in MODULES:
             out = ROOT / module / "i18n" / f"{module}.pot"
             subprocess.run(
-                [*odoo_command(), "i18n", "export", "-d", db, *db_args(),
-                 "--addons-path", str(ROOT), "-o", str(out), module],
+                [
+                    *odoo_command(),
+                    "i18n",
+                    "export",
+                    "-d",
+                    db,
+                    *db_args(),
+                    "--addons-path",
+                    str(ROOT),
+                    "-o",
+                    str(out),
+                    module,
+                ],
                 check=True,
             )
             print(f"wrote {out}")

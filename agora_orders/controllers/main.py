@@ -22,8 +22,10 @@ class AgoraOrdersExport(http.Controller):
         return request.make_response(
             content,
             headers=[
-                ("Content-Type",
-                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                (
+                    "Content-Type",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                ),
                 ("Content-Disposition", content_disposition(filename)),
             ],
         )

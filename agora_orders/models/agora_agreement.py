@@ -131,8 +131,9 @@ class AgoraAgreement(models.Model):
                 continue
             if agreement.date_end and agreement.date_end < fields.Date.context_today(self):
                 raise UserError(
-                    self.env._("Agreement %s has already ended and cannot be activated.",
-                               agreement.name)
+                    self.env._(
+                        "Agreement %s has already ended and cannot be activated.", agreement.name
+                    )
                 )
             previous = self.search(
                 [
@@ -158,7 +159,9 @@ class AgoraAgreement(models.Model):
 
     def action_view_sale_orders(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("agora_orders.agora_sale_order_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "agora_orders.agora_sale_order_action"
+        )
         action["domain"] = [("agora_agreement_id", "=", self.id)]
         action["context"] = {"default_partner_id": self.partner_id.id}
         return action

@@ -38,8 +38,9 @@ class AgoraOrderEvent(models.Model):
     description = fields.Char(readonly=True, translate=False)
 
     @api.model
-    def _log(self, order, event_type, old_value=False, new_value=False, product=False,
-             description=False):
+    def _log(
+        self, order, event_type, old_value=False, new_value=False, product=False, description=False
+    ):
         """Record one event; values are stored as the text shown to people."""
         return self.sudo().create(
             {

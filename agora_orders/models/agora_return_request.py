@@ -18,7 +18,10 @@ class AgoraReturnRequest(models.Model):
     _order = "id desc"
 
     name = fields.Char(
-        string="Number", required=True, copy=False, readonly=True,
+        string="Number",
+        required=True,
+        copy=False,
+        readonly=True,
         default=lambda self: self.env._("New"),
     )
     order_id = fields.Many2one(
@@ -46,10 +49,12 @@ class AgoraReturnRequest(models.Model):
     picking_ids = fields.Many2many(
         "stock.picking", string="Return Transfers", readonly=True, copy=False
     )
-    credit_note_id = fields.Many2one("account.move", string="Credit Note", readonly=True)
+    credit_note_id = fields.Many2one("account.move", readonly=True)
 
     @api.model_create_multi
     def create(self, vals_list):
+        orders = self.env["sale.order"].browse([vals.get("order_id") for vals in vals_list])
+        orders._agora_check_returnable()
         for vals in vals_list:
             if not vals.get("name") or vals["name"] == self.env._("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("agora.return.request") or "/"
@@ -63,13 +68,6 @@ class AgoraReturnRequest(models.Model):
 
     def _check_returnable(self):
         for request in self:
-            if request.order_id.agora_state not in ("shipped", "return", "closed") or (
-                request.order_id.agora_close_reason not in (False, "done")
-            ):
-                raise UserError(
-                    self.env._("Only goods already shipped can be returned (order %s).",
-                               request.order_id.name)
-                )
             if not request.line_ids:
                 raise ValidationError(self.env._("A return request needs at least one line."))
             request.line_ids._check_quantity()
@@ -85,15 +83,20 @@ class AgoraReturnRequest(models.Model):
         reason = (reason or "").strip()
         if not reason:
             raise ValidationError(self.env._("Please say why the goods are returned."))
+        order._agora_check_returnable()
         lines = []
         for line in order.order_line:
             qty = quantities.get(line.id) or 0.0
             if qty < 0:
                 raise ValidationError(self.env._("A returned quantity cannot be negative."))
             if qty:
+                line._agora_check_return_qty(qty)
                 lines.append(fields.Command.create({"sale_line_id": line.id, "quantity": qty}))
         if not lines:
-            raise ValidationError(self.env._("Choose at least one product and quantity to return."))
+            raise ValidationError(
+                self.env._("Choose at least one product and quantity to return.")
+            )
+        # Everything was checked before writing: a refused request leaves no trace.
         return self.create({"order_id": order.id, "reason": reason, "line_ids": lines})
 
     # ------------------------------------------------------------------
@@ -109,7 +112,9 @@ class AgoraReturnRequest(models.Model):
             request.picking_ids = request._create_return_pickings()
             request.state = "approved"
             request.order_id._agora_log_event(
-                "return", old_value=self.env._("Requested"), new_value=self.env._("Approved"),
+                "return",
+                old_value=self.env._("Requested"),
+                new_value=self.env._("Approved"),
                 description=request.name,
             )
         return True
@@ -124,7 +129,9 @@ class AgoraReturnRequest(models.Model):
                 raise UserError(self.env._("Only a requested return can be rejected."))
             request.write({"state": "rejected", "reject_reason": reason})
             request.order_id._agora_log_event(
-                "return", old_value=self.env._("Requested"), new_value=self.env._("Rejected"),
+                "return",
+                old_value=self.env._("Requested"),
+                new_value=self.env._("Rejected"),
                 description=reason,
             )
         return True
@@ -147,15 +154,20 @@ class AgoraReturnRequest(models.Model):
             lambda p: p.state == "done" and p.picking_type_code == "outgoing"
         )
         if not pickings:
-            raise UserError(self.env._("Order %s has no shipped delivery to return.",
-                                       self.order_id.name))
+            raise UserError(
+                self.env._("Order %s has no shipped delivery to return.", self.order_id.name)
+            )
         remaining = {line.sale_line_id: line.quantity for line in self.line_ids}
         return_picking = self.env["stock.picking"]
         for picking in pickings.sorted("id"):
+            # sudo: sales staff approve returns without inventory rights; the
+            # transfer only takes back the request's own, already shipped goods.
             wizard = (
                 self.env["stock.return.picking"]
-                .with_context(active_id=picking.id, active_ids=picking.ids,
-                              active_model="stock.picking")
+                .sudo()
+                .with_context(
+                    active_id=picking.id, active_ids=picking.ids, active_model="stock.picking"
+                )
                 .create({"picking_id": picking.id})
             )
             any_line = False
@@ -171,16 +183,20 @@ class AgoraReturnRequest(models.Model):
                 return_picking |= new_picking
         if not return_picking:
             raise UserError(self.env._("Nothing left to return on order %s.", self.order_id.name))
-        return return_picking
+        return return_picking.sudo(False)
 
     def _agora_on_return_received(self):
         """The return transfer is validated: credit the returned goods and close the request."""
         for request in self.filtered(
-            lambda r: r.state == "approved" and all(p.state in ("done", "cancel") for p in r.picking_ids)
+            lambda r: (
+                r.state == "approved" and all(p.state in ("done", "cancel") for p in r.picking_ids)
+            )
         ):
             request.credit_note_id = request.order_id._agora_create_return_credit_note(request)
             request.state = "done"
             request.order_id._agora_log_event(
-                "return", old_value=self.env._("Approved"), new_value=self.env._("Done"),
+                "return",
+                old_value=self.env._("Approved"),
+                new_value=self.env._("Done"),
                 description=request.name,
             )

@@ -1,6 +1,5 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import float_compare
 
 
 class AgoraReturnRequestLine(models.Model):
@@ -10,8 +9,9 @@ class AgoraReturnRequestLine(models.Model):
     request_id = fields.Many2one(
         "agora.return.request", required=True, ondelete="cascade", index=True
     )
-    sale_line_id = fields.Many2one("sale.order.line", string="Order Line", required=True,
-                                   index=True)
+    sale_line_id = fields.Many2one(
+        "sale.order.line", string="Order Line", required=True, index=True
+    )
     product_id = fields.Many2one(related="sale_line_id.product_id", store=True)
     product_uom_id = fields.Many2one(related="sale_line_id.product_uom_id")
     quantity = fields.Float(required=True, digits="Product Unit")
@@ -23,15 +23,6 @@ class AgoraReturnRequestLine(models.Model):
                 raise ValidationError(self.env._("A returned line must belong to the order."))
             if line.quantity <= 0:
                 raise ValidationError(self.env._("A returned quantity must be positive."))
-            limit = line.sale_line_id._agora_returnable_qty(exclude_request=line.request_id)
-            rounding = line.product_uom_id.rounding or 0.01
-            if float_compare(line.quantity, limit, precision_rounding=rounding) > 0:
-                raise ValidationError(
-                    self.env._(
-                        "You can return at most %(qty)s %(uom)s of %(product)s: "
-                        "that is what was shipped and not yet returned.",
-                        qty=limit,
-                        uom=line.product_uom_id.name,
-                        product=line.product_id.display_name,
-                    )
-                )
+            line.sale_line_id._agora_check_return_qty(
+                line.quantity, exclude_request=line.request_id
+            )

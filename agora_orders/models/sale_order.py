@@ -4,7 +4,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command, Domain
-from odoo.tools import SQL, float_compare, float_is_zero, format_datetime
+from odoo.tools import float_compare, float_is_zero, format_datetime
 
 _logger = logging.getLogger(__name__)
 
@@ -158,11 +158,16 @@ class SaleOrder(models.Model):
             for line in lines:
                 if not line.product_id:
                     raise UserError(self.env._("Every order line needs a product."))
-                if float_compare(line.product_uom_qty, 0.0,
-                                 precision_rounding=line.product_uom_id.rounding) <= 0:
+                if (
+                    float_compare(
+                        line.product_uom_qty, 0.0, precision_rounding=line.product_uom_id.rounding
+                    )
+                    <= 0
+                ):
                     raise UserError(
-                        self.env._("The quantity of %s must be positive.",
-                                   line.product_id.display_name)
+                        self.env._(
+                            "The quantity of %s must be positive.", line.product_id.display_name
+                        )
                     )
             products = lines.product_id
             allowed = order.agora_agreement_id._filter_orderable_products(products)
@@ -243,12 +248,18 @@ class SaleOrder(models.Model):
                 order.agora_delivery_status = "not_shipped"
                 continue
             shipped_any = any(
-                not float_is_zero(l.agora_qty_shipped, precision_rounding=l.product_uom_id.rounding)
+                not float_is_zero(
+                    l.agora_qty_shipped, precision_rounding=l.product_uom_id.rounding
+                )
                 for l in goods
             )
             shipped_all = all(
-                float_compare(l.agora_qty_shipped, l.product_uom_qty,
-                              precision_rounding=l.product_uom_id.rounding) >= 0
+                float_compare(
+                    l.agora_qty_shipped,
+                    l.product_uom_qty,
+                    precision_rounding=l.product_uom_id.rounding,
+                )
+                >= 0
                 for l in goods
             )
             order.agora_delivery_status = (
@@ -347,11 +358,16 @@ class SaleOrder(models.Model):
     # History, notifications and emails on tracked changes
     # ------------------------------------------------------------------
 
-    def _agora_log_event(self, event_type, old_value=False, new_value=False, product=False,
-                         description=False):
+    def _agora_log_event(
+        self, event_type, old_value=False, new_value=False, product=False, description=False
+    ):
         for order in self:
             self.env["agora.order.event"]._log(
-                order, event_type, old_value=old_value, new_value=new_value, product=product,
+                order,
+                event_type,
+                old_value=old_value,
+                new_value=new_value,
+                product=product,
                 description=description,
             )
 
@@ -465,13 +481,19 @@ class SaleOrder(models.Model):
             "mail.mail_activity_data_todo",
             user_id=responsible.id,
             summary=summary,
-            note=self.env._("%(client)s submitted order %(order)s for %(amount)s.",
-                            client=self.partner_id.display_name, order=self.name,
-                            amount=self.amount_total),
+            note=self.env._(
+                "%(client)s submitted order %(order)s for %(amount)s.",
+                client=self.partner_id.display_name,
+                order=self.name,
+                amount=self.amount_total,
+            ),
         )
         self.message_post(
-            body=self.env._("Order %(order)s was submitted by %(client)s and awaits review.",
-                            order=self.name, client=self.partner_id.display_name),
+            body=self.env._(
+                "Order %(order)s was submitted by %(client)s and awaits review.",
+                order=self.name,
+                client=self.partner_id.display_name,
+            ),
             partner_ids=responsible.partner_id.ids,
             subtype_xmlid="mail.mt_note",
         )
@@ -513,21 +535,29 @@ class SaleOrder(models.Model):
         if order.partner_invoice_id.lang:
             order = order.with_context(lang=order.partner_invoice_id.lang)
         lines = order.order_line.filtered(
-            lambda l: not l.display_type
-            and float_compare(l.product_uom_qty - l.qty_invoiced, 0.0,
-                              precision_rounding=l.product_uom_id.rounding) > 0
+            lambda l: (
+                not l.display_type
+                and float_compare(
+                    l.product_uom_qty - l.qty_invoiced,
+                    0.0,
+                    precision_rounding=l.product_uom_id.rounding,
+                )
+                > 0
+            )
         )
         if not lines:
             return self.env["account.move"]
         invoice_vals = order._prepare_invoice()
         invoice_vals["invoice_line_ids"] = [
-            Command.create(line._prepare_invoice_line(
-                sequence=index, quantity=line.product_uom_qty - line.qty_invoiced
-            ))
+            Command.create(
+                line._prepare_invoice_line(
+                    sequence=index, quantity=line.product_uom_qty - line.qty_invoiced
+                )
+            )
             for index, line in enumerate(lines, start=1)
         ]
-        invoice = self.env["account.move"].sudo().with_company(order.company_id).create(
-            invoice_vals
+        invoice = (
+            self.env["account.move"].sudo().with_company(order.company_id).create(invoice_vals)
         )
         invoice.action_post()
         return invoice.sudo(False)
@@ -536,8 +566,12 @@ class SaleOrder(models.Model):
         """Withdraw the invoices of a cancelled or expired order.
 
         An unpaid invoice is cancelled; one with payments is reversed by a
-        credit note, left for the accountant to refund."""
-        for invoice in self._agora_invoices():
+        credit note, left for the accountant to refund.
+
+        sudo: withdrawing the order's own invoice is part of the cancellation
+        staff (or the expiry cron) decided; sales staff hold no accounting rights.
+        """
+        for invoice in self._agora_invoices().sudo():
             if invoice.payment_state == "not_paid":
                 invoice.button_draft()
                 invoice.button_cancel()
@@ -546,7 +580,7 @@ class SaleOrder(models.Model):
                     [{"ref": self.env._("Cancellation of %s", invoice.name)}]
                 )
                 reversal.action_post()
-        self.invoice_ids.filtered(lambda m: m.state == "draft").button_cancel()
+        self.invoice_ids.sudo().filtered(lambda m: m.state == "draft").button_cancel()
 
     def action_agora_cancel(self):
         """Staff cancel the order; possible until it ships."""
@@ -573,8 +607,11 @@ class SaleOrder(models.Model):
         for order in self:
             if order.agora_close_reason != "expired":
                 raise UserError(
-                    self.env._("Only an expired order can be reopened; %(order)s is %(status)s.",
-                               order=order.name, status=order._agora_state_label())
+                    self.env._(
+                        "Only an expired order can be reopened; %(order)s is %(status)s.",
+                        order=order.name,
+                        status=order._agora_state_label(),
+                    )
                 )
         self.action_draft()
         self.write(
@@ -630,39 +667,29 @@ class SaleOrder(models.Model):
             ]
         )
 
-    def _agora_lock_for_processing(self):
-        """Lock these orders, skipping the ones another transaction holds."""
-        if not self:
-            return self
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM sale_order WHERE id IN %s FOR NO KEY UPDATE SKIP LOCKED",
-                tuple(self.ids),
-            )
-        )
-        return self.browse([row[0] for row in self.env.cr.fetchall()])
+    def _agora_commit_progress(self, processed, remaining):
+        """Report a cron batch: commits and lets the scheduler re-run the job
+        while work remains. Outside a cron job (a manual run, a test) the
+        caller's transaction commits instead."""
+        if self.env.context.get("ir_cron_progress_id"):
+            self.env["ir.cron"]._commit_progress(processed, remaining=remaining)
 
     @api.model
     def _cron_agora_expire_reservations(self, batch_size=100):
         """Release the reservations whose deadline passed and that no payment holds.
 
-        Batched and committed per batch; each order is processed in its own
-        savepoint. Orders locked by a concurrent run are skipped and picked up
-        by the next run; a re-run finds nothing left to do.
+        One batch per call; the scheduler calls again while some remain. Each
+        order is processed in its own savepoint. Orders locked by a concurrent
+        run are skipped and left to it; a re-run finds nothing left to do.
         """
         now = fields.Datetime.now()
         domain = self._agora_expiry_domain(now)
-        while True:
-            orders = self.search(domain, limit=batch_size, order="agora_reserve_deadline, id")
-            orders = orders._agora_lock_for_processing()
-            if not orders:
-                break
-            done = orders._agora_expire_batch(now)
-            remaining = self.search_count(domain)
-            time_left = self.env["ir.cron"]._commit_progress(len(done), remaining=remaining)
-            if not remaining or time_left <= 0 or not done:
-                break
-        return True
+        orders = self.search(domain, limit=batch_size, order="agora_reserve_deadline, id")
+        orders = orders.try_lock_for_update(allow_referencing=True)
+        done = orders._agora_expire_batch(now)
+        remaining = self.search_count(domain) if len(orders) == batch_size else 0
+        self._agora_commit_progress(len(done), remaining)
+        return done
 
     def _agora_expire_batch(self, now):
         """Expire each order of the batch in its own savepoint; return those expired."""
@@ -701,34 +728,46 @@ class SaleOrder(models.Model):
         """Remind clients that an unpaid reservation is about to expire."""
         now = fields.Datetime.now()
         template = self.env.ref("agora_orders.mail_template_agora_reserve_reminder")
-        while True:
-            candidates = self.search(
-                self._agora_reminder_domain(now), order="agora_reserve_deadline, id",
-                limit=batch_size,
-            )
-            due = candidates.filtered(
-                lambda o: o.agora_reserve_deadline
+        # Companies set their own lead time: bound the search by the longest.
+        longest = max(self.env["res.company"].sudo().search([]).mapped("agora_reminder_hours"))
+        domain = self._agora_reminder_domain(now) & Domain(
+            "agora_reserve_deadline", "<=", now + timedelta(hours=longest)
+        )
+        due = self.search(domain, order="agora_reserve_deadline, id").filtered(
+            lambda o: (
+                o.agora_reserve_deadline
                 <= now + timedelta(hours=o.company_id.agora_reminder_hours)
-            )._agora_lock_for_processing()
-            for order in due:
-                order.message_post_with_source(
-                    template,
-                    subtype_xmlid="mail.mt_note",
-                    partner_ids=order.partner_id.ids,
-                    email_layout_xmlid="mail.mail_notification_light",
-                )
-                order._agora_log_event(
-                    "reminder", new_value=format_datetime(self.env, order.agora_reserve_deadline)
-                )
-            due.write({"agora_reminder_sent": True})
-            if len(candidates) < batch_size or not due:
-                break
-            self.env["ir.cron"]._commit_progress(len(due))
-        return True
+            )
+        )
+        batch = due[:batch_size].try_lock_for_update(allow_referencing=True)
+        for order in batch:
+            order.message_post_with_source(
+                template,
+                subtype_xmlid="mail.mt_note",
+                partner_ids=order.partner_id.ids,
+                email_layout_xmlid="mail.mail_notification_light",
+            )
+            order._agora_log_event(
+                "reminder", new_value=format_datetime(self.env, order.agora_reserve_deadline)
+            )
+        batch.write({"agora_reminder_sent": True})
+        self._agora_commit_progress(len(batch), max(len(due) - len(batch), 0))
+        return batch
 
     # ------------------------------------------------------------------
     # Returns
     # ------------------------------------------------------------------
+
+    def _agora_check_returnable(self):
+        for order in self:
+            if order.agora_state not in ("shipped", "return", "closed") or (
+                order.agora_close_reason not in (False, "done")
+            ):
+                raise UserError(
+                    self.env._(
+                        "Only goods already shipped can be returned (order %s).", order.name
+                    )
+                )
 
     def _agora_create_return_credit_note(self, request):
         """Credit the goods of a received return."""
@@ -788,5 +827,6 @@ class SaleOrder(models.Model):
     def _send_order_confirmation_mail(self):
         # The Agora "Reserve" email replaces Odoo's order confirmation for orders
         # that went through Agora; other orders keep the standard email.
-        return super(SaleOrder, self.filtered(lambda o: not o.agora_submitted_date)
-                     )._send_order_confirmation_mail()
+        return super(
+            SaleOrder, self.filtered(lambda o: not o.agora_submitted_date)
+        )._send_order_confirmation_mail()

@@ -70,6 +70,20 @@ class SaleOrderLine(models.Model):
         )
         return self.agora_qty_shipped - claimed
 
+    def _agora_check_return_qty(self, qty, exclude_request=None):
+        self.ensure_one()
+        limit = self._agora_returnable_qty(exclude_request=exclude_request)
+        if float_compare(qty, limit, precision_rounding=self.product_uom_id.rounding or 0.01) > 0:
+            raise ValidationError(
+                self.env._(
+                    "You can return at most %(qty)s %(uom)s of %(product)s: "
+                    "that is what was shipped and not yet returned.",
+                    qty=f"{max(limit, 0.0):g}",
+                    uom=self.product_uom_id.name,
+                    product=self.product_id.display_name,
+                )
+            )
+
     # ------------------------------------------------------------------
     # The assortment is enforced on the order itself
     # ------------------------------------------------------------------

@@ -20,9 +20,11 @@ class AgoraClientOverview(models.Model):
     order_count = fields.Integer(string="Orders", readonly=True, aggregator="sum")
     amount_total = fields.Monetary(string="Total", readonly=True, aggregator="sum")
     amount_unpaid = fields.Monetary(string="Unpaid", readonly=True, aggregator="sum")
-    reserved_value = fields.Monetary(string="Reserved Value", readonly=True, aggregator="sum",
-                                     help="Value (taxes included) of the goods still reserved "
-                                     "and not shipped.")
+    reserved_value = fields.Monetary(
+        readonly=True,
+        aggregator="sum",
+        help="Value (taxes included) of the goods still reserved and not shipped.",
+    )
 
     @property
     def _table_query(self):

@@ -28,10 +28,19 @@ class AgoraOrderXlsx(models.AbstractModel):
 
         sheet = book.add_worksheet(env._("Orders"))
         headers = [
-            env._("Order"), env._("Date"), env._("Client"), env._("Client Reference"),
-            env._("Agora Status"), env._("Payment Status"), env._("Shipping Status"),
-            env._("Reserved Until"), env._("Untaxed"), env._("Total"), env._("Amount Due"),
-            env._("Currency"), env._("Salesperson"),
+            env._("Order"),
+            env._("Date"),
+            env._("Client"),
+            env._("Client Reference"),
+            env._("Agora Status"),
+            env._("Payment Status"),
+            env._("Shipping Status"),
+            env._("Reserved Until"),
+            env._("Untaxed"),
+            env._("Total"),
+            env._("Amount Due"),
+            env._("Currency"),
+            env._("Salesperson"),
         ]
         sheet.write_row(0, 0, headers, bold)
         for row, order in enumerate(orders, start=1):
@@ -58,9 +67,18 @@ class AgoraOrderXlsx(models.AbstractModel):
 
         lines_sheet = book.add_worksheet(env._("Lines"))
         line_headers = [
-            env._("Order"), env._("SKU"), env._("Product"), env._("Ordered"),
-            env._("Reserved"), env._("Shipped"), env._("Returned"), env._("Unit"),
-            env._("Unit Price"), env._("Discount (%)"), env._("Subtotal"), env._("Total"),
+            env._("Order"),
+            env._("SKU"),
+            env._("Product"),
+            env._("Ordered"),
+            env._("Reserved"),
+            env._("Shipped"),
+            env._("Returned"),
+            env._("Unit"),
+            env._("Unit Price"),
+            env._("Discount (%)"),
+            env._("Subtotal"),
+            env._("Total"),
         ]
         lines_sheet.write_row(0, 0, line_headers, bold)
         row = 1

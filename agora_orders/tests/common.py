@@ -15,29 +15,41 @@ class AgoraCommon(MailCommon):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False))
         cls.company = cls.env.company
-        cls.company.write({"agora_reserve_hours": 72, "agora_reminder_hours": 24,
-                           "agora_hold_threshold": 0.0})
+        cls.company.write(
+            {"agora_reserve_hours": 72, "agora_reminder_hours": 24, "agora_hold_threshold": 0.0}
+        )
         cls.warehouse = cls.env["stock.warehouse"].search(
             [("company_id", "=", cls.company.id)], limit=1
         )
         cls.stock_location = cls.warehouse.lot_stock_id
 
         cls.salesman = new_test_user(
-            cls.env, login="agora_salesman", name="Sasha Salesman",
-            email="sasha@supplier.example", groups="sales_team.group_sale_salesman",
+            cls.env,
+            login="agora_salesman",
+            name="Sasha Salesman",
+            email="sasha@supplier.example",
+            groups="sales_team.group_sale_salesman",
         )
         cls.salesman_other = new_test_user(
-            cls.env, login="agora_salesman_other", name="Olga Other",
-            email="olga@supplier.example", groups="sales_team.group_sale_salesman",
+            cls.env,
+            login="agora_salesman_other",
+            name="Olga Other",
+            email="olga@supplier.example",
+            groups="sales_team.group_sale_salesman",
         )
         cls.manager = new_test_user(
-            cls.env, login="agora_manager", name="Maria Manager",
+            cls.env,
+            login="agora_manager",
+            name="Maria Manager",
             email="maria@supplier.example",
             groups="sales_team.group_sale_manager,stock.group_stock_user",
         )
         cls.accountant = new_test_user(
-            cls.env, login="agora_accountant", name="Anna Accountant",
-            email="anna@supplier.example", groups="account.group_account_invoice",
+            cls.env,
+            login="agora_accountant",
+            name="Anna Accountant",
+            email="anna@supplier.example",
+            groups="account.group_account_invoice",
         )
 
         cls.categ_root = cls.env["product.category"].create({"name": "Agora Test Goods"})
@@ -48,8 +60,12 @@ class AgoraCommon(MailCommon):
             {"name": "Paint", "parent_id": cls.categ_root.id}
         )
         cls.tax_20 = cls.env["account.tax"].create(
-            {"name": "VAT 20% (test)", "amount": 20.0, "type_tax_use": "sale",
-             "company_id": cls.company.id}
+            {
+                "name": "VAT 20% (test)",
+                "amount": 20.0,
+                "type_tax_use": "sale",
+                "company_id": cls.company.id,
+            }
         )
         cls.hammer = cls._create_product("Hammer", "HAM-001", cls.categ_tools, 100.0, qty=50)
         cls.drill = cls._create_product("Drill", "DRL-002", cls.categ_tools, 1000.0, qty=5)
@@ -63,32 +79,54 @@ class AgoraCommon(MailCommon):
                 "name": "Alfa prices",
                 "currency_id": cls.company.currency_id.id,
                 "item_ids": [
-                    Command.create({"applied_on": "1_product", "product_tmpl_id":
-                                    cls.hammer.product_tmpl_id.id,
-                                    "compute_price": "fixed", "fixed_price": 90.0}),
+                    Command.create(
+                        {
+                            "applied_on": "1_product",
+                            "product_tmpl_id": cls.hammer.product_tmpl_id.id,
+                            "compute_price": "fixed",
+                            "fixed_price": 90.0,
+                        }
+                    ),
                 ],
             }
         )
         cls.client_alfa = cls.env["res.partner"].create(
-            {"name": "Alfa Stroy LLC", "is_company": True, "email": "office@alfa.example",
-             "user_id": cls.salesman.id}
+            {
+                "name": "Alfa Stroy LLC",
+                "is_company": True,
+                "email": "office@alfa.example",
+                "user_id": cls.salesman.id,
+            }
         )
         cls.client_beta = cls.env["res.partner"].create(
-            {"name": "Beta Torg LLC", "is_company": True, "email": "office@beta.example",
-             "user_id": cls.salesman_other.id}
+            {
+                "name": "Beta Torg LLC",
+                "is_company": True,
+                "email": "office@beta.example",
+                "user_id": cls.salesman_other.id,
+            }
         )
         cls.portal_alfa = new_test_user(
-            cls.env, login="alfa_buyer", name="Alexei Alfa", email="alexei@alfa.example",
+            cls.env,
+            login="alfa_buyer",
+            name="Alexei Alfa",
+            email="alexei@alfa.example",
             groups="base.group_portal",
         )
         cls.portal_alfa.partner_id.parent_id = cls.client_alfa
         cls.portal_alfa_colleague = new_test_user(
-            cls.env, login="alfa_colleague", name="Alla Alfa", email="alla@alfa.example",
+            cls.env,
+            login="alfa_colleague",
+            name="Alla Alfa",
+            email="alla@alfa.example",
             groups="base.group_portal",
         )
         cls.portal_alfa_colleague.partner_id.parent_id = cls.client_alfa
         cls.portal_beta = new_test_user(
-            cls.env, login="beta_buyer", name="Boris Beta", email="boris@beta.example",
+            cls.env,
+            login="beta_buyer",
+            name="Boris Beta",
+            email="boris@beta.example",
             groups="base.group_portal",
         )
         cls.portal_beta.partner_id.parent_id = cls.client_beta
@@ -99,11 +137,12 @@ class AgoraCommon(MailCommon):
                 "pricelist_id": cls.pricelist_alfa.id,
                 "category_ids": [Command.set(cls.categ_tools.ids)],
                 "reserve_hours": 48,
+                "date_start": "2026-01-01",
             }
         )
         cls.agreement_alfa.action_activate()
         cls.agreement_beta = cls.env["agora.agreement"].create(
-            {"partner_id": cls.client_beta.id}
+            {"partner_id": cls.client_beta.id, "date_start": "2026-01-01"}
         )
         cls.agreement_beta.action_activate()
 
@@ -127,16 +166,25 @@ class AgoraCommon(MailCommon):
         return product
 
     def _create_order(self, partner=None, lines=None, user=None):
+        """A cart, committed as if made in an earlier request: Odoo does not
+        track the changes of a record in the transaction that creates it."""
         partner = partner or self.portal_alfa.partner_id
         lines = lines or [(self.hammer, 2)]
-        return self.env["sale.order"].with_user(user or self.salesman).create(
-            {
-                "partner_id": partner.id,
-                "order_line": [
-                    Command.create({"product_id": p.id, "product_uom_qty": q}) for p, q in lines
-                ],
-            }
-        ).sudo(False)
+        order = (
+            self.env["sale.order"]
+            .with_user(user or self.salesman)
+            .create(
+                {
+                    "partner_id": partner.id,
+                    "order_line": [
+                        Command.create({"product_id": p.id, "product_uom_qty": q})
+                        for p, q in lines
+                    ],
+                }
+            )
+        )
+        self._flush_tracking()
+        return order
 
     def _reserved_order(self, lines=None, partner=None):
         order = self._create_order(partner=partner, lines=lines)
@@ -169,9 +217,11 @@ class AgoraCommon(MailCommon):
             move.picked = True
         result = picking.button_validate()
         if isinstance(result, dict) and result.get("res_model") == "stock.backorder.confirmation":
-            wizard = self.env["stock.backorder.confirmation"].with_context(
-                **result["context"]
-            ).create({})
+            wizard = (
+                self.env["stock.backorder.confirmation"]
+                .with_context(**result["context"])
+                .create({})
+            )
             wizard.process() if backorder else wizard.process_cancel_backorder()
         self._flush_tracking()
         return picking

@@ -1,3 +1,4 @@
+from odoo.fields import Command
 from odoo.tests import tagged
 
 from .common import AgoraCommon
@@ -5,18 +6,179 @@ from .common import AgoraCommon
 
 @tagged("post_install", "-at_install")
 class TestAgoraLifecycle(AgoraCommon):
-    def test_submit_reserve_pay_ship_close(self):
+    def test_full_lifecycle_with_history_notifications_and_emails(self):
         order = self._create_order(lines=[(self.hammer, 2), (self.drill, 1)])
         self.assertEqual(order.agora_state, "new")
+        with self.mock_mail_gateway():
+            order.action_agora_submit()
+            self._flush_tracking()
+        self.assertEqual(order.agora_state, "processing")
+        self.assertTrue(order.agora_submitted_date)
+        # Customer service is asked to review it.
+        activity = order.activity_ids
+        self.assertEqual(activity.user_id, self.salesman)
+        self.assertIn(order.name, activity.summary)
+        # The client is told, in their own email, with a link to the portal.
+        client_mails = self._new_mails.filtered(
+            lambda m: self.portal_alfa.partner_id in m.recipient_ids
+        )
+        self.assertEqual(len(client_mails), 1)
+        self.assertIn("Processing", client_mails.subject)
+        self.assertIn(order.get_portal_url(), client_mails.body_html)
+
+        with self.mock_mail_gateway():
+            order.action_agora_reserve()
+            self._flush_tracking()
+        self.assertEqual(order.agora_state, "reserve")
+        self.assertEqual(order.state, "sale")
+        invoice = order.invoice_ids
+        self.assertRecordValues(
+            invoice,
+            [{"state": "posted", "move_type": "out_invoice", "amount_untaxed": 2 * 90.0 + 1000.0}],
+        )
+        # Reserved against ordered, per line.
+        self.assertEqual(order.order_line.mapped("agora_qty_reserved"), [2.0, 1.0])
+        reserve_mail = self._new_mails.filtered(lambda m: "Reserve" in (m.subject or ""))
+        self.assertEqual(len(reserve_mail), 1)
+        self.assertTrue(reserve_mail.attachment_ids, "the invoice goes with the Reserve email")
+
+        self._pay(invoice)
+        self.assertRecordValues(
+            order,
+            [{"agora_state": "paid", "agora_payment_status": "paid", "agora_amount_unpaid": 0.0}],
+        )
+        self._ship(order)
+        self.assertRecordValues(
+            order,
+            [
+                {
+                    "agora_state": "closed",
+                    "agora_close_reason": "done",
+                    "agora_delivery_status": "shipped",
+                }
+            ],
+        )
+
+        states = order.agora_event_ids.filtered(lambda e: e.event_type == "state").sorted("id")
+        # Shipping the paid order completes it at once: Paid -> Closed.
+        self.assertEqual(states.mapped("new_value"), ["Processing", "Reserve", "Paid", "Closed"])
+        self.assertTrue(order.agora_event_ids.filtered(lambda e: e.event_type == "payment"))
+        self.assertTrue(order.agora_event_ids.filtered(lambda e: e.event_type == "shipment"))
+        notifications = self.env["agora.notification"].search([("order_id", "=", order.id)])
+        self.assertEqual(len(notifications), 4)
+        self.assertEqual(notifications.partner_id, self.portal_alfa.partner_id)
+        self.assertFalse(any(notifications.mapped("is_read")))
+
+    def test_one_email_per_status_in_client_language(self):
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.portal_alfa.partner_id.lang = "ru_RU"
+        templates = {
+            state: self.env.ref(f"agora_orders.mail_template_agora_state_{state}")
+            for state in ("processing", "reserve", "paid", "shipped", "return", "closed")
+        }
+        for template in templates.values():
+            self.assertEqual(template.partner_to, "{{ object.partner_id.id }}")
+            self.assertEqual(template.lang, "{{ object.partner_id.lang }}")
+        order = self._create_order()
+        with self.mock_mail_gateway():
+            order.action_agora_submit()
+            self._flush_tracking()
+            order.action_agora_reserve()
+            self._flush_tracking()
+        mails = self._new_mails.filtered(lambda m: self.portal_alfa.partner_id in m.recipient_ids)
+        self.assertEqual(len(mails), 2, "one email per status change")
+
+    def test_partial_payment_then_full(self):
+        order = self._reserved_order(lines=[(self.hammer, 10)])
+        invoice = order.invoice_ids
+        self._pay(invoice, amount=invoice.amount_total / 2)
+        self.assertRecordValues(
+            order, [{"agora_state": "paid", "agora_payment_status": "partial"}]
+        )
+        self.assertAlmostEqual(order.agora_amount_unpaid, invoice.amount_total / 2)
+        self._pay(invoice)
+        self.assertRecordValues(order, [{"agora_state": "paid", "agora_payment_status": "paid"}])
+
+    def test_partial_shipment_then_full(self):
+        order = self._reserved_order(lines=[(self.hammer, 10)])
+        self._pay(order.invoice_ids)
+        self._ship(order, {self.hammer: 4})
+        self.assertRecordValues(
+            order,
+            [
+                {
+                    "agora_state": "shipped",
+                    "agora_delivery_status": "partial",
+                    "agora_close_reason": False,
+                }
+            ],
+        )
+        self.assertEqual(order.order_line.agora_qty_shipped, 4.0)
+        self._ship(order)
+        self.assertRecordValues(
+            order,
+            [
+                {
+                    "agora_state": "closed",
+                    "agora_delivery_status": "shipped",
+                    "agora_close_reason": "done",
+                }
+            ],
+        )
+
+    def test_client_with_payment_terms_is_shipped_before_paying(self):
+        terms = self.env.ref("account.account_payment_term_30days")
+        self.agreement_beta.payment_term_id = terms
+        order = self._create_order(
+            partner=self.portal_beta.partner_id, lines=[(self.paint, 3)], user=self.salesman_other
+        )
+        self.assertEqual(order.payment_term_id, terms)
+        order.action_agora_submit()
+        order.action_agora_reserve()
+        self._ship(order)
+        self.assertRecordValues(
+            order,
+            [
+                {
+                    "agora_state": "shipped",
+                    "agora_payment_status": "not_paid",
+                    "agora_delivery_status": "shipped",
+                }
+            ],
+        )
+        self._pay(order.invoice_ids)
+        self.assertRecordValues(order, [{"agora_state": "closed", "agora_close_reason": "done"}])
+
+    def test_delivery_policy_products_are_invoiced_at_reserve(self):
+        order = self._reserved_order(lines=[(self.delivery_policy_product, 2)])
+        self.assertEqual(order.invoice_ids.invoice_line_ids.quantity, 2.0)
+        self.assertEqual(order.order_line.qty_invoiced, 2.0)
+
+    def test_line_changes_are_recorded_after_submission(self):
+        order = self._create_order(lines=[(self.hammer, 2)])
+        order.order_line.product_uom_qty = 3
+        self.assertFalse(order.agora_event_ids, "a cart's own edits are not history yet")
         order.action_agora_submit()
         self._flush_tracking()
-        self.assertEqual(order.agora_state, "processing")
-        order.action_agora_reserve()
-        self._flush_tracking()
-        self.assertEqual(order.agora_state, "reserve")
-        invoice = order.invoice_ids
-        self.assertEqual(invoice.state, "posted")
-        self._pay(invoice)
-        self.assertEqual(order.agora_state, "paid")
-        self._ship(order)
-        self.assertRecordValues(order, [{"agora_state": "closed", "agora_close_reason": "done"}])
+        order.order_line.product_uom_qty = 5
+        order.order_line.price_unit = 80.0
+        order.write(
+            {"order_line": [Command.create({"product_id": self.drill.id, "product_uom_qty": 1})]}
+        )
+        order.order_line.filtered(lambda l: l.product_id == self.drill).unlink()
+        events = order.agora_event_ids.filtered(lambda e: e.event_type != "state").sorted("id")
+        self.assertEqual(
+            [(e.event_type, e.product_id, e.old_value, e.new_value) for e in events],
+            [
+                ("line_qty", self.hammer, "3 Units", "5 Units"),
+                (
+                    "line_price",
+                    self.hammer,
+                    f"90.00 {order.currency_id.symbol}",
+                    f"80.00 {order.currency_id.symbol}",
+                ),
+                ("line_added", self.drill, False, "1 Units"),
+                ("line_removed", self.drill, "1 Units", False),
+            ],
+        )
+        self.assertEqual(events.user_id, self.salesman, "who made the change")

@@ -10,7 +10,9 @@ class AgoraReserveExtendWizard(models.TransientModel):
     order_id = fields.Many2one("sale.order", required=True, readonly=True)
     current_deadline = fields.Datetime(related="order_id.agora_reserve_deadline")
     new_deadline = fields.Datetime(
-        string="New Deadline", required=True, compute="_compute_new_deadline", store=True,
+        required=True,
+        compute="_compute_new_deadline",
+        store=True,
         readonly=False,
     )
     reason = fields.Char()
@@ -18,8 +20,10 @@ class AgoraReserveExtendWizard(models.TransientModel):
     @api.depends("order_id")
     def _compute_new_deadline(self):
         for wizard in self:
-            base = max(wizard.order_id.agora_reserve_deadline or fields.Datetime.now(),
-                       fields.Datetime.now())
+            base = max(
+                wizard.order_id.agora_reserve_deadline or fields.Datetime.now(),
+                fields.Datetime.now(),
+            )
             wizard.new_deadline = base + timedelta(hours=24)
 
     def action_extend(self):
