@@ -250,6 +250,7 @@ Demo logins (login / password):
 
 
 def export_pot(args):
+    """Regenerate i18n/<module>.pot from a fresh database with both modules."""
     cmd = check_odoo()
     db = args.db or f"agora_pot_{os.getpid()}"
     drop_db(db)
@@ -257,23 +258,24 @@ def export_pot(args):
         [*base_args(cmd, db), "-i", ",".join(MODULES), "--stop-after-init"],
         check=True,
     )
+    # `odoo i18n export` reads the addons path and database options from a file.
+    config = ROOT / ".test-logs" / "i18n-export.conf"
+    config.parent.mkdir(exist_ok=True)
+    options = {"addons_path": str(ROOT)}
+    for env, key in (
+        ("PGHOST", "db_host"),
+        ("PGPORT", "db_port"),
+        ("PGUSER", "db_user"),
+        ("PGPASSWORD", "db_password"),
+    ):
+        if os.environ.get(env):
+            options[key] = os.environ[env]
+    config.write_text("[options]\n" + "".join(f"{k} = {v}\n" for k, v in options.items()))
     try:
         for module in MODULES:
             out = ROOT / module / "i18n" / f"{module}.pot"
             subprocess.run(
-                [
-                    *odoo_command(),
-                    "i18n",
-                    "export",
-                    "-d",
-                    db,
-                    *db_args(),
-                    "--addons-path",
-                    str(ROOT),
-                    "-o",
-                    str(out),
-                    module,
-                ],
+                [*cmd, "i18n", "export", "-c", str(config), "-d", db, "-o", str(out), module],
                 check=True,
             )
             print(f"wrote {out}")
