@@ -4,3 +4,4 @@ from . import test_agora_reservation
 from . import test_agora_returns
 from . import test_agora_agreement
 from . import test_agora_access
+from . import test_agora_overview
