@@ -33,9 +33,36 @@ class AgoraOrderEvent(models.Model):
     )
     event_type = fields.Selection(EVENT_TYPES, required=True, readonly=True, string="Event")
     product_id = fields.Many2one("product.product", readonly=True)
-    old_value = fields.Char(readonly=True)
+    old_value = fields.Char(
+        readonly=True, help="For status events, the technical key of the old status."
+    )
     new_value = fields.Char(readonly=True)
-    description = fields.Char(readonly=True, translate=False)
+    old_value_display = fields.Char(string="Old Value", compute="_compute_value_display")
+    new_value_display = fields.Char(string="New Value", compute="_compute_value_display")
+    description = fields.Char(readonly=True)
+
+    def _value_labels(self):
+        """{event_type: {key: label}} in the reader's language, for events that
+        store a status key rather than a text."""
+        order_fields = self.env["sale.order"]._fields
+        request_field = self.env["agora.return.request"]._fields["state"]
+        return {
+            "state": dict(order_fields["agora_state"]._description_selection(self.env)),
+            "payment": dict(order_fields["agora_payment_status"]._description_selection(self.env)),
+            "shipment": dict(
+                order_fields["agora_delivery_status"]._description_selection(self.env)
+            ),
+            "return": dict(request_field._description_selection(self.env)),
+        }
+
+    @api.depends("event_type", "old_value", "new_value")
+    @api.depends_context("lang")
+    def _compute_value_display(self):
+        labels = self._value_labels()
+        for event in self:
+            mapping = labels.get(event.event_type, {})
+            event.old_value_display = mapping.get(event.old_value, event.old_value or "")
+            event.new_value_display = mapping.get(event.new_value, event.new_value or "")
 
     @api.model
     def _log(

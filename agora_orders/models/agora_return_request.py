@@ -62,7 +62,7 @@ class AgoraReturnRequest(models.Model):
         requests._check_returnable()
         for request in requests:
             request.order_id._agora_log_event(
-                "return", new_value=request.name, description=self.env._("Return requested")
+                "return", new_value="requested", description=request.name
             )
         return requests
 
@@ -112,10 +112,7 @@ class AgoraReturnRequest(models.Model):
             request.picking_ids = request._create_return_pickings()
             request.state = "approved"
             request.order_id._agora_log_event(
-                "return",
-                old_value=self.env._("Requested"),
-                new_value=self.env._("Approved"),
-                description=request.name,
+                "return", old_value="requested", new_value="approved", description=request.name
             )
         return True
 
@@ -130,9 +127,9 @@ class AgoraReturnRequest(models.Model):
             request.write({"state": "rejected", "reject_reason": reason})
             request.order_id._agora_log_event(
                 "return",
-                old_value=self.env._("Requested"),
-                new_value=self.env._("Rejected"),
-                description=reason,
+                old_value="requested",
+                new_value="rejected",
+                description=f"{request.name}: {reason}",
             )
         return True
 
@@ -195,8 +192,5 @@ class AgoraReturnRequest(models.Model):
             request.credit_note_id = request.order_id._agora_create_return_credit_note(request)
             request.state = "done"
             request.order_id._agora_log_event(
-                "return",
-                old_value=self.env._("Approved"),
-                new_value=self.env._("Done"),
-                description=request.name,
+                "return", old_value="approved", new_value="done", description=request.name
             )

@@ -384,13 +384,11 @@ class SaleOrder(models.Model):
             for fname, event_type in EVENT_FIELDS.items():
                 if fname not in changes:
                     continue
-                field = order._fields[fname]
-                labels = dict(field._description_selection(self.env))
-                old = initial_values_dict[order.id].get(fname)
+                # Keys are stored; agora.order.event shows them in the reader's language.
                 order._agora_log_event(
                     event_type,
-                    old_value=labels.get(old, old or ""),
-                    new_value=labels.get(order[fname], order[fname] or ""),
+                    old_value=initial_values_dict[order.id].get(fname) or False,
+                    new_value=order[fname] or False,
                 )
             if "agora_state" in changes and order.agora_state != "new":
                 changed_state |= order

@@ -189,6 +189,7 @@ class AgoraCommon(MailCommon):
     def _reserved_order(self, lines=None, partner=None):
         order = self._create_order(partner=partner, lines=lines)
         order.action_agora_submit()
+        self._flush_tracking()
         order.action_agora_reserve()
         self._flush_tracking()
         return order

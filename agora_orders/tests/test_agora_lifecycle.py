@@ -61,13 +61,32 @@ class TestAgoraLifecycle(AgoraCommon):
 
         states = order.agora_event_ids.filtered(lambda e: e.event_type == "state").sorted("id")
         # Shipping the paid order completes it at once: Paid -> Closed.
-        self.assertEqual(states.mapped("new_value"), ["Processing", "Reserve", "Paid", "Closed"])
+        self.assertEqual(states.mapped("new_value"), ["processing", "reserve", "paid", "closed"])
+        self.assertEqual(
+            states.mapped("new_value_display"), ["Processing", "Reserve", "Paid", "Closed"]
+        )
         self.assertTrue(order.agora_event_ids.filtered(lambda e: e.event_type == "payment"))
         self.assertTrue(order.agora_event_ids.filtered(lambda e: e.event_type == "shipment"))
         notifications = self.env["agora.notification"].search([("order_id", "=", order.id)])
         self.assertEqual(len(notifications), 4)
         self.assertEqual(notifications.partner_id, self.portal_alfa.partner_id)
         self.assertFalse(any(notifications.mapped("is_read")))
+
+    def test_history_reads_in_the_readers_language(self):
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.env["res.lang"]._activate_lang("fr_FR")
+        order = self._reserved_order()
+        event = order.agora_event_ids.filtered(
+            lambda e: e.event_type == "state" and e.new_value == "reserve"
+        )
+        self.assertEqual(event.old_value, "processing")
+        self.assertEqual(event.with_context(lang="en_US").new_value_display, "Reserve")
+        labels_ru = dict(
+            order._fields["agora_state"]._description_selection(
+                order.with_context(lang="ru_RU").env
+            )
+        )
+        self.assertEqual(event.with_context(lang="ru_RU").new_value_display, labels_ru["reserve"])
 
     def test_one_email_per_status_in_client_language(self):
         self.env["res.lang"]._activate_lang("ru_RU")
