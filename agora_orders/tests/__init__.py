@@ -5,3 +5,4 @@ from . import test_agora_returns
 from . import test_agora_agreement
 from . import test_agora_access
 from . import test_agora_overview
+from . import test_invoice_ru

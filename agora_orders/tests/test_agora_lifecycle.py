@@ -72,6 +72,20 @@ class TestAgoraLifecycle(AgoraCommon):
         self.assertEqual(notifications.partner_id, self.portal_alfa.partner_id)
         self.assertFalse(any(notifications.mapped("is_read")))
 
+    def test_reserve_email_carries_the_invoice_form_of_the_company(self):
+        order = self._create_order()
+        order.action_agora_submit()
+        self._flush_tracking()
+        self.company.agora_ru_invoice_form = True
+        with self.mock_mail_gateway():
+            order.action_agora_reserve()
+            self._flush_tracking()
+        mail = self._new_mails.filtered(lambda m: "Reserve" in (m.subject or ""))
+        self.assertEqual(len(mail.attachment_ids), 1)
+        # Test mode renders reports as HTML: the attachment is the Russian form.
+        self.assertIn("Счёт на оплату", mail.attachment_ids.raw.decode())
+        self.assertIn(order.invoice_ids.name, mail.attachment_ids.name)
+
     def test_history_reads_in_the_readers_language(self):
         self.env["res.lang"]._activate_lang("ru_RU")
         self.env["res.lang"]._activate_lang("fr_FR")
