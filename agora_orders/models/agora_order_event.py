@@ -34,9 +34,15 @@ class AgoraOrderEvent(models.Model):
     event_type = fields.Selection(EVENT_TYPES, required=True, readonly=True, string="Event")
     product_id = fields.Many2one("product.product", readonly=True)
     old_value = fields.Char(
-        readonly=True, help="For status events, the technical key of the old status."
+        string="Old Value (stored)",
+        readonly=True,
+        help="The text of the old value, or for status events the technical key of the status.",
     )
-    new_value = fields.Char(readonly=True)
+    new_value = fields.Char(
+        string="New Value (stored)",
+        readonly=True,
+        help="The text of the new value, or for status events the technical key of the status.",
+    )
     old_value_display = fields.Char(string="Old Value", compute="_compute_value_display")
     new_value_display = fields.Char(string="New Value", compute="_compute_value_display")
     description = fields.Char(readonly=True)
