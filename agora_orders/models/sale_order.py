@@ -476,7 +476,7 @@ class SaleOrder(models.Model):
             return
         summary = self.env._("Review order %s", self.name)
         self.activity_schedule(
-            "mail.mail_activity_data_todo",
+            "agora_orders.mail_activity_type_agora_review",
             user_id=responsible.id,
             summary=summary,
             note=self.env._(
@@ -503,6 +503,10 @@ class SaleOrder(models.Model):
         self._agora_check_state(("processing",), self.env._("reserve"))
         self._agora_check_orderable()
         self.with_context(send_email=False).action_confirm()
+        self.activity_feedback(
+            ["agora_orders.mail_activity_type_agora_review"],
+            feedback=self.env._("Reserved"),
+        )
         now = fields.Datetime.now()
         for order in self:
             order._agora_reserve_stock()
@@ -594,6 +598,7 @@ class SaleOrder(models.Model):
         return True
 
     def _agora_cancel(self):
+        self.activity_unlink(["agora_orders.mail_activity_type_agora_review"])
         for order in self:
             order._agora_cancel_invoices()
             order.locked = False

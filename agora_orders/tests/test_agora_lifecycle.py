@@ -38,6 +38,7 @@ class TestAgoraLifecycle(AgoraCommon):
         )
         # Reserved against ordered, per line.
         self.assertEqual(order.order_line.mapped("agora_qty_reserved"), [2.0, 1.0])
+        self.assertFalse(order.activity_ids, "the review is done once reserved")
         reserve_mail = self._new_mails.filtered(lambda m: "Reserve" in (m.subject or ""))
         self.assertEqual(len(reserve_mail), 1)
         self.assertTrue(reserve_mail.attachment_ids, "the invoice goes with the Reserve email")

@@ -55,10 +55,12 @@ class TestAgoraRefusals(AgoraCommon):
     def test_client_cancels_before_reserve_only(self):
         order = self._create_order()
         order.action_agora_submit()
+        self.assertTrue(order.activity_ids)
         order.sudo()._agora_client_cancel()
         self.assertRecordValues(
             order, [{"agora_state": "closed", "agora_close_reason": "cancelled"}]
         )
+        self.assertFalse(order.activity_ids, "nothing left to review")
         reserved = self._reserved_order()
         with self.assertRaisesRegex(UserError, "cannot cancel"):
             reserved.sudo()._agora_client_cancel()
