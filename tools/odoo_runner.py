@@ -238,9 +238,9 @@ Demo logins (login / password):
   agora_manager    / agora_manager    sales manager (backend)
   agora_sales      / agora_sales      salesperson (backend)
   agora_accountant / agora_accountant accountant (Invoicing)
-  client_alfa      / client_alfa      B2B client: OOO Alfa Stroy (portal /my)
-  client_beta      / client_beta      B2B client: OOO Beta Torg (portal /my)
-  client_gamma     / client_gamma     B2B client: IP Gamma (portal /my)
+  client_alfa      / client_alfa      B2B client of ООО «Альфа Строй» (portal /my)
+  client_beta      / client_beta      B2B client of ООО «Бета Торг» (portal /my)
+  client_gamma     / client_gamma     B2B client of ИП Гаммов Г. П. (portal /my)
 """,
         flush=True,
     )
