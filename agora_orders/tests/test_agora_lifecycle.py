@@ -87,40 +87,49 @@ class TestAgoraLifecycle(AgoraCommon):
         self.assertIn("Счёт на оплату", mail.attachment_ids.raw.decode())
         self.assertIn(order.invoice_ids.name, mail.attachment_ids.name)
 
-    def test_history_reads_in_the_readers_language(self):
+    def _load_russian(self):
         self.env["res.lang"]._activate_lang("ru_RU")
-        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["agora_orders"], ["ru_RU"])
+
+    def test_history_reads_in_the_readers_language(self):
+        self._load_russian()
         order = self._reserved_order()
         event = order.agora_event_ids.filtered(
             lambda e: e.event_type == "state" and e.new_value == "reserve"
         )
         self.assertEqual(event.old_value, "processing")
         self.assertEqual(event.with_context(lang="en_US").new_value_display, "Reserve")
-        labels_ru = dict(
-            order._fields["agora_state"]._description_selection(
-                order.with_context(lang="ru_RU").env
-            )
-        )
-        self.assertEqual(event.with_context(lang="ru_RU").new_value_display, labels_ru["reserve"])
+        self.assertEqual(event.with_context(lang="ru_RU").new_value_display, "Резерв")
+        self.assertEqual(event.with_context(lang="ru_RU").old_value_display, "Обработка")
 
     def test_one_email_per_status_in_client_language(self):
-        self.env["res.lang"]._activate_lang("ru_RU")
+        self._load_russian()
         self.portal_alfa.partner_id.lang = "ru_RU"
-        templates = {
-            state: self.env.ref(f"agora_orders.mail_template_agora_state_{state}")
-            for state in ("processing", "reserve", "paid", "shipped", "return", "closed")
-        }
-        for template in templates.values():
+        for state in ("processing", "reserve", "paid", "shipped", "return", "closed"):
+            template = self.env.ref(f"agora_orders.mail_template_agora_state_{state}")
             self.assertEqual(template.partner_to, "{{ object.partner_id.id }}")
             self.assertEqual(template.lang, "{{ object.partner_id.lang }}")
         order = self._create_order()
+        beta = self._create_order(
+            partner=self.portal_beta.partner_id, lines=[(self.paint, 1)], user=self.salesman_other
+        )
         with self.mock_mail_gateway():
             order.action_agora_submit()
+            beta.action_agora_submit()
             self._flush_tracking()
             order.action_agora_reserve()
             self._flush_tracking()
         mails = self._new_mails.filtered(lambda m: self.portal_alfa.partner_id in m.recipient_ids)
         self.assertEqual(len(mails), 2, "one email per status change")
+        self.assertEqual(
+            [m.subject.rsplit("«", 1)[-1] for m in mails.sorted("id")],
+            ["Обработка»", "Резерв»"],
+        )
+        self.assertIn("Здравствуйте", mails[0].body_html)
+        english = self._new_mails.filtered(
+            lambda m: self.portal_beta.partner_id in m.recipient_ids
+        )
+        self.assertIn("is now Processing", english.subject, "a client without Russian: English")
 
     def test_partial_payment_then_full(self):
         order = self._reserved_order(lines=[(self.hammer, 10)])
