@@ -10,7 +10,20 @@
     "development_status": "Beta",
     "depends": ["portal", "agora_orders"],
     "external_dependencies": {"python": ["xlsxwriter", "openpyxl"]},
-    "data": [],
-    "assets": {},
+    "data": [
+        "security/agora_portal_security.xml",
+        "security/ir.model.access.csv",
+        "views/portal_templates.xml",
+        "views/catalog_templates.xml",
+        "views/cart_templates.xml",
+    ],
+    "assets": {
+        "web.assets_frontend": [
+            "agora_portal/static/src/interactions/*.js",
+        ],
+        "web.assets_tests": [
+            "agora_portal/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

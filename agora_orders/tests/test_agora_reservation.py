@@ -160,7 +160,7 @@ class TestAgoraReservation(AgoraCommon):
         make(1)
         with freeze_time(NOW + timedelta(days=3)):
             self.env["sale.order"]._cron_agora_expire_reservations()
-        base, per_order = 6, 153
+        base, per_order = 10, 153
         make(2)
         self.env.invalidate_all()
         with freeze_time(NOW + timedelta(days=3)), self.assertQueryCount(base + 2 * per_order):

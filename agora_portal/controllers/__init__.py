@@ -1,0 +1,3 @@
+from . import portal
+from . import catalog
+from . import cart

@@ -1,0 +1,469 @@
+import csv
+import io
+import zipfile
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import float_is_zero, float_round
+
+from .sale_order import MAX_LINE_QTY
+
+MAX_FILE_SIZE = 2 * 1024 * 1024
+MAX_ROWS = 5000
+# An XLSX is a zip: refuse one that unpacks to far more than any order list.
+MAX_XLSX_UNPACKED = 50 * 1024 * 1024
+XLSX_MAGIC = b"PK\x03\x04"
+DELIMITERS = ("\t", ";", ",")
+
+CODE_HEADERS = {
+    "артикул",
+    "арт",
+    "артикул товара",
+    "код",
+    "код товара",
+    "sku",
+    "code",
+    "product code",
+    "item code",
+    "reference",
+    "internal reference",
+    "default code",
+    "ref",
+}
+BARCODE_HEADERS = {
+    "штрихкод",
+    "штрих-код",
+    "штрих код",
+    "barcode",
+    "bar code",
+    "ean",
+    "ean13",
+    "ean-13",
+    "gtin",
+    "upc",
+}
+QTY_HEADERS = {
+    "количество",
+    "кол-во",
+    "колво",
+    "кол",
+    "кол-во шт",
+    "заказ",
+    "qty",
+    "quantity",
+    "quantities",
+    "count",
+    "pcs",
+}
+
+LINE_STATUSES = [
+    ("add", "Will be added"),
+    ("merge", "Merged with an existing line"),
+    ("unknown", "Unknown SKU"),
+    ("ambiguous", "Ambiguous"),
+    ("outside", "Outside the agreement"),
+    ("invalid_qty", "Invalid quantity"),
+]
+OK_STATUSES = ("add", "merge")
+
+
+def _normalize_header(value):
+    text = str(value or "").strip().lower().replace("ё", "е")
+    for char in ".:*\"'()[]№#":
+        text = text.replace(char, " ")
+    return " ".join(text.split())
+
+
+def _cell_text(value):
+    """A cell as text; whole floats of a spreadsheet (a barcode) without ".0"."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return str(value).strip()
+
+
+class AgoraCartImport(models.TransientModel):
+    """A file of order lines, read and checked before anything reaches the cart.
+
+    The client uploads a CSV or XLSX; every row is matched to a product of
+    the client's assortment and given its fate (added, merged, unknown SKU,
+    ambiguous, outside the agreement, invalid quantity). Only when the client
+    confirms are the good rows added to the cart, checked again.
+    A preview belongs to the user who uploaded it (record rule and explicit
+    checks), and to that user's cart.
+    """
+
+    _name = "agora.cart.import"
+    _description = "Cart Upload"
+    _transient_max_hours = 4.0
+
+    user_id = fields.Many2one(
+        "res.users", required=True, readonly=True, default=lambda self: self.env.user
+    )
+    order_id = fields.Many2one("sale.order", string="Cart", required=True, ondelete="cascade")
+    file_name = fields.Char(readonly=True)
+    state = fields.Selection(
+        [("preview", "Preview"), ("done", "Added to Cart")], default="preview", required=True
+    )
+    line_ids = fields.One2many("agora.cart.import.line", "import_id", string="Rows")
+    count_ok = fields.Integer(compute="_compute_counts", string="Rows to Add")
+    count_error = fields.Integer(compute="_compute_counts", string="Rows Refused")
+
+    @api.depends("line_ids.status")
+    def _compute_counts(self):
+        for upload in self:
+            ok = sum(1 for line in upload.line_ids if line.status in OK_STATUSES)
+            upload.count_ok = ok
+            upload.count_error = len(upload.line_ids) - ok
+
+    # ------------------------------------------------------------------
+    # Reading the file
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _agora_limits(self):
+        return {"max_size_mb": MAX_FILE_SIZE // (1024 * 1024), "max_rows": MAX_ROWS}
+
+    @api.model
+    def _agora_read_rows(self, file_name, content):
+        """The non-empty rows of the file, as lists of texts.
+
+        :raise UserError: with a message for the client when the file cannot be used.
+        """
+        if not content:
+            raise UserError(self.env._("The file is empty."))
+        if len(content) > MAX_FILE_SIZE:
+            raise UserError(
+                self.env._(
+                    "The file is too large: at most %(size)s MB are accepted.",
+                    size=MAX_FILE_SIZE // (1024 * 1024),
+                )
+            )
+        name = (file_name or "").lower()
+        if content.startswith(XLSX_MAGIC):
+            rows = self._agora_read_xlsx(content)
+        elif name.endswith((".xlsx", ".xls", ".ods")) or content.startswith(b"\xd0\xcf\x11\xe0"):
+            raise UserError(
+                self.env._(
+                    "Please upload an .xlsx workbook or a .csv file (old .xls is not read)."
+                )
+            )
+        else:
+            rows = self._agora_read_csv(content)
+        rows = [row for row in rows if any(cell for cell in row)]
+        if not rows:
+            raise UserError(self.env._("The file has no rows."))
+        return rows
+
+    @api.model
+    def _agora_read_xlsx(self, content):
+        import openpyxl  # noqa: PLC0415 (external dependency, only needed here)
+
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                unpacked = sum(info.file_size for info in archive.infolist())
+            if unpacked > MAX_XLSX_UNPACKED:
+                raise UserError(self.env._("The workbook is too large once unpacked."))
+            # read_only streams the sheet; data_only: a formula gives the value
+            # the spreadsheet saved, it is never evaluated here.
+            workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except UserError:
+            raise
+        except Exception as exc:
+            raise UserError(self.env._("The file could not be read as an XLSX workbook.")) from exc
+        try:
+            sheet = workbook.worksheets[0] if workbook.worksheets else None
+            if sheet is None:
+                raise UserError(self.env._("The workbook has no sheet."))
+            rows = []
+            for values in sheet.iter_rows(values_only=True):
+                row = [_cell_text(value) for value in values[:20]]
+                if any(row):
+                    rows.append(row)
+                    if len(rows) > MAX_ROWS + 1:
+                        break
+            return rows
+        finally:
+            workbook.close()
+
+    @api.model
+    def _agora_decode(self, content):
+        """UTF-8 (with or without BOM), else Windows-1251."""
+        for encoding in ("utf-8-sig", "cp1251"):
+            try:
+                return content.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+        raise UserError(self.env._("The file's text encoding is not UTF-8 or Windows-1251."))
+
+    @api.model
+    def _agora_guess_delimiter(self, lines):
+        """The delimiter used on every line the same number of times, preferring
+        tab and semicolon (a comma may be a decimal comma); else the most used."""
+        sample = [line for line in lines if line.strip()][:50]
+        if not sample:
+            return ","
+        for delimiter in DELIMITERS:
+            counts = {line.count(delimiter) for line in sample}
+            if len(counts) == 1 and counts.pop() > 0:
+                return delimiter
+        totals = {d: sum(line.count(d) for line in sample) for d in DELIMITERS}
+        best = max(DELIMITERS, key=lambda d: (totals[d], -DELIMITERS.index(d)))
+        return best if totals[best] else ","
+
+    @api.model
+    def _agora_read_csv(self, content):
+        text = self._agora_decode(content)
+        if "\x00" in text:
+            raise UserError(self.env._("The file is not a text (CSV) file."))
+        lines = text.splitlines()
+        delimiter = self._agora_guess_delimiter(lines)
+        rows = []
+        try:
+            for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+                cells = [cell.strip() for cell in row[:20]]
+                if any(cells):
+                    rows.append(cells)
+                    if len(rows) > MAX_ROWS + 1:
+                        break
+        except csv.Error as exc:
+            raise UserError(self.env._("The CSV file could not be read: %s", exc)) from exc
+        return rows
+
+    @api.model
+    def _agora_columns(self, rows):
+        """Find the columns in the header, or take them by position.
+
+        :return: (data rows with their row numbers, code column, barcode column,
+            quantity column); a column is None when absent; when there is no
+            header the code column holds an SKU or a barcode (``barcode`` == ``code``).
+        """
+        header = [_normalize_header(cell) for cell in rows[0]]
+        code_col = next((i for i, h in enumerate(header) if h in CODE_HEADERS), None)
+        barcode_col = next((i for i, h in enumerate(header) if h in BARCODE_HEADERS), None)
+        qty_col = next((i for i, h in enumerate(header) if h in QTY_HEADERS), None)
+        if code_col is None and barcode_col is None and qty_col is None:
+            numbered = list(enumerate(rows, start=1))
+            return numbered, 0, 0, 1
+        if qty_col is None:
+            raise UserError(
+                self.env._(
+                    "The header has no quantity column. Name it “Quantity” (or “Количество”, "
+                    "“Кол-во”, “Qty”)."
+                )
+            )
+        if code_col is None and barcode_col is None:
+            raise UserError(
+                self.env._(
+                    "The header has no SKU column. Name it “SKU” (or “Артикул”, “Код”) or "
+                    "“Barcode” (“Штрихкод”)."
+                )
+            )
+        numbered = list(enumerate(rows, start=1))[1:]
+        return numbered, code_col, barcode_col, qty_col
+
+    # ------------------------------------------------------------------
+    # Matching the rows
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _agora_create_from_file(self, cart, file_name, content):
+        """Read, match and check the file's rows against ``cart``'s client; nothing
+        is added to the cart yet.
+
+        :return: the new preview (agora.cart.import)
+        :raise UserError: when the file cannot be used (the cart is untouched)
+        """
+        cart._agora_check_cart()
+        rows = self._agora_read_rows(file_name, content)
+        numbered, code_col, barcode_col, qty_col = self._agora_columns(rows)
+        if not numbered:
+            raise UserError(self.env._("The file has a header but no rows."))
+        if len(numbered) > MAX_ROWS:
+            raise UserError(
+                self.env._(
+                    "The file has too many rows: at most %(max)s lines per file.", max=MAX_ROWS
+                )
+            )
+
+        def cell(row, col):
+            return row[col].strip() if col is not None and col < len(row) else ""
+
+        entries = []
+        for row_number, row in numbered:
+            code = cell(row, code_col)
+            barcode = cell(row, barcode_col) if barcode_col != code_col else code
+            entries.append(
+                {
+                    "row": row_number,
+                    "code": code,
+                    "barcode": barcode,
+                    "qty_text": cell(row, qty_col),
+                }
+            )
+        vals_list = self._agora_match(cart, entries)
+        return self.create(
+            {
+                "order_id": cart.id,
+                "file_name": (file_name or "")[:200],
+                "line_ids": [fields.Command.create(vals) for vals in vals_list],
+            }
+        )
+
+    @api.model
+    def _agora_match(self, cart, entries):
+        """The line values of each entry: its product, quantity and fate."""
+        catalog = self.env["agora.catalog"]
+        # sudo: the agreement and the cart's products are not readable by portal
+        # users; ``cart`` is the user's own cart (checked by the caller).
+        cart = cart.sudo()
+        agreement = cart.agora_agreement_id
+        codes = [e["code"] for e in entries if e["code"]]
+        barcodes = [e["barcode"] for e in entries if e["barcode"]]
+        by_code, by_barcode, orderable = catalog._match_codes(agreement, codes, barcodes)
+        empty = catalog._products()
+        # Sets of ids: the file may have thousands of rows and products.
+        orderable_ids = set(orderable.ids)
+        in_cart = {}
+        for line in cart.order_line:
+            if not line.display_type and line.product_uom_id == line.product_id.uom_id:
+                in_cart.setdefault(line.product_id, line.product_uom_qty)
+        seen = {}
+        SaleOrder = self.env["sale.order"]
+        vals_list = []
+        for entry in entries:
+            vals = {
+                "row": entry["row"],
+                "code": (entry["code"] or entry["barcode"])[:100],
+                "qty_text": entry["qty_text"][:50],
+            }
+            candidates = empty
+            if entry["code"]:
+                candidates = by_code.get(entry["code"].lower(), empty)
+            if not candidates and entry["barcode"]:
+                candidates = by_barcode.get(entry["barcode"], empty)
+            allowed = candidates.filtered(lambda p: p.id in orderable_ids)
+            if not entry["code"] and not entry["barcode"]:
+                vals.update(status="unknown", message=self.env._("No SKU in this row."))
+            elif not candidates:
+                vals.update(
+                    status="unknown", message=self.env._("No product has this SKU or barcode.")
+                )
+            elif len(allowed) > 1:
+                vals.update(
+                    status="ambiguous",
+                    message=self.env._(
+                        "%s products match this code; please use the SKU.", len(allowed)
+                    ),
+                )
+            elif not allowed:
+                vals.update(
+                    status="outside",
+                    message=self.env._("This product is not in your agreement's assortment."),
+                )
+            else:
+                product = allowed
+                vals.update(
+                    product_id=product.id,
+                    product_code=product.default_code or "",
+                    product_name=product.name,
+                    uom_name=product.uom_id.name,
+                )
+                number = SaleOrder._agora_to_number(entry["qty_text"])
+                if number is not None:
+                    number = float_round(number, precision_rounding=product.uom_id.rounding)
+                if (
+                    number is None
+                    or number <= 0
+                    or float_is_zero(number, precision_rounding=product.uom_id.rounding)
+                    or number > MAX_LINE_QTY
+                ):
+                    vals.update(
+                        status="invalid_qty",
+                        message=self.env._("The quantity must be a positive number."),
+                    )
+                elif product.id in seen:
+                    vals.update(
+                        quantity=number,
+                        status="merge",
+                        message=self.env._(
+                            "Same product as row %s: the quantities are summed.", seen[product.id]
+                        ),
+                    )
+                elif product in in_cart:
+                    vals.update(
+                        quantity=number,
+                        status="merge",
+                        message=self.env._(
+                            "Already in the cart (%(qty)s): the quantity will be increased.",
+                            qty=catalog._qty_display(in_cart[product]),
+                        ),
+                    )
+                else:
+                    vals.update(quantity=number, status="add")
+                if vals["status"] in OK_STATUSES:
+                    seen.setdefault(product.id, entry["row"])
+            vals_list.append(vals)
+        return vals_list
+
+    # ------------------------------------------------------------------
+    # Confirming
+    # ------------------------------------------------------------------
+
+    def _agora_check_owner(self):
+        self.ensure_one()
+        if self.user_id != self.env.user or self.order_id.partner_id != self.env.user.partner_id:
+            raise AccessError(self.env._("This upload is not yours."))
+
+    def _agora_apply(self):
+        """Add the good rows to the cart, checking products and cart again.
+
+        :return: dict with ``added`` (number of rows added) and ``refused`` (list
+            of product names that are no longer orderable)
+        """
+        self._agora_check_owner()
+        if self.state != "preview":
+            raise UserError(self.env._("This file was already added to your cart."))
+        # sudo: the cart is the user's own (checked just above); the portal rule
+        # on orders is read-only, so the cart is written through these methods.
+        cart = self.order_id.sudo()
+        cart._agora_check_cart()
+        ok_lines = self.sudo().line_ids.filtered(lambda l: l.status in OK_STATUSES)
+        products = ok_lines.product_id
+        orderable = cart.agora_agreement_id._filter_orderable_products(products)
+        orderable_ids = set(orderable.ids)
+        items = [
+            (line.product_id, line.quantity)
+            for line in ok_lines
+            if line.product_id.id in orderable_ids
+        ]
+        refused = (products - orderable).mapped("display_name")
+        if items:
+            cart._agora_cart_add_many(items)
+        self.state = "done"
+        return {"added": len(items), "refused": refused}
+
+    # ------------------------------------------------------------------
+    # The template file
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _agora_template_xlsx(self):
+        """An empty order list to fill in: SKU and quantity columns."""
+        import xlsxwriter  # noqa: PLC0415 (external dependency, only needed here)
+
+        output = io.BytesIO()
+        workbook = xlsxwriter.Workbook(output, {"in_memory": True, "strings_to_formulas": False})
+        sheet = workbook.add_worksheet(self.env._("Order"))
+        bold = workbook.add_format({"bold": True})
+        sheet.write_string(0, 0, self.env._("SKU"), bold)
+        sheet.write_string(0, 1, self.env._("Quantity"), bold)
+        sheet.write_string(0, 2, self.env._("Comment (not read)"), bold)
+        sheet.set_column(0, 0, 20)
+        sheet.set_column(1, 1, 12)
+        sheet.set_column(2, 2, 40)
+        workbook.close()
+        return output.getvalue()

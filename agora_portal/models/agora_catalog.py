@@ -1,0 +1,422 @@
+from odoo import api, models
+from odoo.fields import Domain
+from odoo.tools import SQL, Query, float_compare, formatLang
+
+STOCK_IN = "in"
+STOCK_LOW = "low"
+STOCK_OUT = "out"
+STOCK_UNTRACKED = "untracked"
+# Order of the availability sort: best first.
+STOCK_RANK = {STOCK_IN: 0, STOCK_UNTRACKED: 1, STOCK_LOW: 2, STOCK_OUT: 3}
+
+
+class AgoraCatalog(models.AbstractModel):
+    """The client's catalog: what a portal contact may see and order, at which price.
+
+    ONE place decides which products a client reaches: every method here starts
+    from the assortment of the client's active agreement
+    (``agora.agreement._get_assortment_domain``), so no listing, search, card,
+    autocomplete or file line can ever reach another product.
+
+    Portal users have no read access to products; the methods read them with
+    ``sudo()`` *after* restricting the domain to the client's assortment, and
+    return sudo records that controllers only present.
+    """
+
+    _name = "agora.catalog"
+    _description = "Client Catalog"
+
+    # ------------------------------------------------------------------
+    # The client's terms
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _get_agreement(self, partner):
+        # sudo: portal users cannot read agreements; this only finds the
+        # active agreement of the user's own company.
+        return self.env["agora.agreement"].sudo()._get_active_agreement(partner, self.env.company)
+
+    @api.model
+    def _get_pricelist(self, partner, agreement):
+        return agreement._get_pricelist(partner.sudo())
+
+    @api.model
+    def _assortment_domain(self, agreement):
+        return agreement._get_assortment_domain() & Domain("active", "=", True)
+
+    @api.model
+    def _products(self):
+        # sudo: see the class docstring; every search below is bounded by the assortment.
+        return self.env["product.product"].sudo().with_context(active_test=True)
+
+    # ------------------------------------------------------------------
+    # Searching
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _search_words_domain(self, search):
+        """Each word of ``search`` must be in the name, the SKU or the barcode."""
+        domain = Domain.TRUE
+        for word in (search or "").split()[:10]:
+            domain &= (
+                Domain("name", "ilike", word)
+                | Domain("default_code", "ilike", word)
+                | Domain("barcode", "ilike", word)
+            )
+        return domain
+
+    @api.model
+    def _ordered_before_domain(self, partner):
+        """Products the client's company has already ordered (carts excluded)."""
+        lines = (
+            self.env["sale.order.line"]
+            .sudo()
+            ._search(
+                [
+                    ("order_id.partner_id", "child_of", partner.commercial_partner_id.id),
+                    ("order_id.agora_state", "!=", "new"),
+                    ("product_id", "!=", False),
+                ]
+            )
+        )
+        return Domain("id", "any!", lines.subselect("product_id"))
+
+    @api.model
+    def _in_stock_domain(self, base_domain):
+        """Products with stock free to order, or whose stock is not tracked."""
+        storable = self._products()._search(base_domain & Domain("is_storable", "=", True))
+        free = self._free_qty(storable)
+        in_stock = [pid for pid, qty in free.items() if qty > 0]
+        return Domain("is_storable", "=", False) | Domain("id", "in", in_stock)
+
+    @api.model
+    def _catalog_domain(
+        self, partner, agreement, search=None, category=None, in_stock=False, ordered=False
+    ):
+        domain = self._assortment_domain(agreement) & self._search_words_domain(search)
+        if category:
+            domain &= Domain("categ_id", "child_of", category.id)
+        if ordered:
+            domain &= self._ordered_before_domain(partner)
+        if in_stock:
+            domain &= self._in_stock_domain(domain)
+        return domain
+
+    @api.model
+    def _sortings(self):
+        return {
+            "name": {"label": self.env._("Name"), "order": "name, default_code, id"},
+            "code": {"label": self.env._("SKU"), "order": "default_code, name, id"},
+            "price": {"label": self.env._("Price: low to high"), "order": None},
+            "price_desc": {"label": self.env._("Price: high to low"), "order": None},
+            "stock": {"label": self.env._("Availability"), "order": None},
+        }
+
+    @api.model
+    def _search_page(
+        self,
+        partner,
+        search=None,
+        category=None,
+        in_stock=False,
+        ordered=False,
+        sort="name",
+        page=1,
+        limit=40,
+    ):
+        """One page of the client's catalog.
+
+        Sorting by name or SKU is done by the database. The client's price and
+        the availability are not columns (the price comes from the price list's
+        rules, the free quantity from the quants), so for those sorts the ids
+        matching the filters are read once, priced (or their stock summed) in
+        one batch, sorted in Python and sliced: correct for any price list, and
+        the number of queries does not depend on the page size. (Sorting by
+        ``list_price`` would be wrong as soon as a rule is a fixed price.)
+
+        :param page: the page wanted (1-based); past the last page, the last one
+        :return: dict with ``products`` (sudo recordset of the page), ``total``, ``page``,
+            ``prices`` {id: price}, ``stock`` {id: info}, ``agreement``,
+            ``pricelist``, ``currency``, ``domain``
+        """
+        agreement = self._get_agreement(partner)
+        pricelist = self._get_pricelist(partner, agreement)
+        domain = self._catalog_domain(partner, agreement, search, category, in_stock, ordered)
+        Product = self._products()
+        sortings = self._sortings()
+        sort = sort if sort in sortings else "name"
+        order = sortings[sort]["order"]
+        if order:
+            total = Product.search_count(domain)
+            page, offset = self._page_offset(page, limit, total)
+            products = Product.search(domain, order=order, offset=offset, limit=limit)
+        else:
+            ids = list(Product._search(domain, order="id"))
+            total = len(ids)
+            page, offset = self._page_offset(page, limit, total)
+            if sort == "stock":
+                keys = self._stock_info(Product.browse(ids))
+                ranked = sorted(
+                    ids, key=lambda pid: (STOCK_RANK[keys[pid]["level"]], -keys[pid]["qty"], pid)
+                )
+            else:
+                prices = self._prices(Product.browse(ids), pricelist)
+                ranked = sorted(
+                    ids, key=lambda pid: (prices[pid], pid), reverse=sort == "price_desc"
+                )
+            # A new browse: the page's prefetch is the page, not the whole assortment.
+            products = Product.browse(ranked[offset : offset + limit])
+        return {
+            "products": products,
+            "total": total,
+            "page": page,
+            "prices": self._prices(products, pricelist),
+            "stock": self._stock_info(products),
+            "agreement": agreement,
+            "pricelist": pricelist,
+            "currency": pricelist.currency_id or self.env.company.currency_id,
+            "domain": domain,
+            "sort": sort,
+        }
+
+    @api.model
+    def _page_offset(self, page, limit, total):
+        last = max(1, -(-total // limit))
+        try:
+            page = int(page)
+        except (TypeError, ValueError):
+            page = 1
+        page = min(max(page, 1), last)
+        return page, (page - 1) * limit
+
+    @api.model
+    def _category_tree(self, partner, domain):
+        """The categories holding products of ``domain``, with their counts
+        (subcategories included), as a flat list in tree order.
+
+        :return: list of {"category", "count", "depth"}
+        """
+        counts = {
+            categ: count
+            for categ, count in self._products()._read_group(domain, ["categ_id"], ["__count"])
+            if categ
+        }
+        if not counts:
+            return []
+        leaves = self.env["product.category"].sudo().browse([c.id for c in counts])
+        ancestor_ids = {int(cid) for c in leaves for cid in c.parent_path.split("/") if cid}
+        categories = self.env["product.category"].sudo().browse(sorted(ancestor_ids))
+        totals = dict.fromkeys(categories.ids, 0)
+        for categ, count in counts.items():
+            for cid in categ.parent_path.split("/"):
+                if cid:
+                    totals[int(cid)] += count
+        children = {}
+        for categ in categories:
+            children.setdefault(categ.parent_id.id, []).append(categ)
+        tree = []
+
+        def walk(parent_id, depth):
+            for categ in sorted(children.get(parent_id, []), key=lambda c: (c.name or "", c.id)):
+                tree.append({"category": categ, "count": totals[categ.id], "depth": depth})
+                walk(categ.id, depth + 1)
+
+        walk(False, 0)
+        return tree
+
+    # ------------------------------------------------------------------
+    # Prices and stock
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _prices(self, products, pricelist):
+        """{product id: the client's unit price for one unit}, in one batch."""
+        if not products:
+            return {}
+        if pricelist:
+            return pricelist._get_products_price(products, quantity=1.0)
+        return {product.id: product.lst_price for product in products}
+
+    @api.model
+    def _free_qty(self, product_ids):
+        """{product id: on hand minus reserved} in the company's warehouses; one query.
+
+        ``product_ids``: a list of ids or a Query (then used as a subquery).
+        """
+        operator = "any!" if isinstance(product_ids, Query) else "in"
+        Product = self._products().with_company(self.env.company)
+        location_domain = Domain(Product._get_domain_locations()[0])
+        groups = (
+            self.env["stock.quant"]
+            .sudo()
+            .with_context(active_test=False)
+            ._read_group(
+                location_domain & Domain("product_id", operator, product_ids),
+                ["product_id"],
+                ["quantity:sum", "reserved_quantity:sum"],
+            )
+        )
+        return {product.id: quantity - reserved for product, quantity, reserved in groups}
+
+    @api.model
+    def _stock_info(self, products):
+        """{product id: {"level": in/low/out/untracked, "qty": free quantity}}."""
+        if not products:
+            return {}
+        company = self.env.company
+        storable = products.filtered("is_storable")
+        free = self._free_qty(storable.ids) if storable else {}
+        threshold = company.agora_low_stock_threshold
+        info = {}
+        for product in products:
+            if not product.is_storable:
+                info[product.id] = {"level": STOCK_UNTRACKED, "qty": 0.0}
+                continue
+            qty = free.get(product.id, 0.0)
+            rounding = product.uom_id.rounding
+            if float_compare(qty, 0.0, precision_rounding=rounding) <= 0:
+                level = STOCK_OUT
+            elif float_compare(qty, threshold, precision_rounding=rounding) <= 0:
+                level = STOCK_LOW
+            else:
+                level = STOCK_IN
+            info[product.id] = {"level": level, "qty": max(qty, 0.0)}
+        return info
+
+    @api.model
+    def _qty_display(self, qty):
+        """A quantity as people write it: "50", "1 234", "2.5" (in the user's language)."""
+        qty = float(qty or 0.0)
+        if qty.is_integer():
+            return formatLang(self.env, qty, digits=0)
+        return formatLang(self.env, qty, digits=3).rstrip("0")
+
+    # ------------------------------------------------------------------
+    # One product
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _get_product(self, partner, product_id, agreement=None):
+        """The product ``product_id`` if the client may order it, else an empty recordset."""
+        if agreement is None:
+            agreement = self._get_agreement(partner)
+        try:
+            product_id = int(product_id)
+        except (TypeError, ValueError):
+            return self._products()
+        if product_id <= 0:
+            return self._products()
+        return self._products().search(
+            self._assortment_domain(agreement) & Domain("id", "=", product_id), limit=1
+        )
+
+    @api.model
+    def _last_order_lines(self, partner, product, limit=5):
+        """The client company's latest order lines of ``product`` (carts excluded)."""
+        # sudo: bounded to the client's own company orders, as the portal rule does.
+        return (
+            self.env["sale.order.line"]
+            .sudo()
+            .search(
+                [
+                    ("order_id.partner_id", "child_of", partner.commercial_partner_id.id),
+                    ("order_id.agora_state", "!=", "new"),
+                    ("product_id", "=", product.id),
+                    ("display_type", "=", False),
+                ],
+                order="id desc",
+                limit=limit,
+            )
+        )
+
+    # ------------------------------------------------------------------
+    # Autocomplete and codes (add a line, file upload)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _autocomplete(self, partner, term, limit=10):
+        """Up to ``limit`` products of the assortment matching ``term``, SKU matches first.
+
+        :return: list of dicts ready for JSON
+        """
+        term = (term or "").strip()
+        if not term:
+            return []
+        limit = max(1, min(int(limit or 10), 10))
+        agreement = self._get_agreement(partner)
+        pricelist = self._get_pricelist(partner, agreement)
+        domain = self._assortment_domain(agreement) & self._search_words_domain(term)
+        Product = self._products()
+        exact = Product.search(
+            domain & (Domain("default_code", "=ilike", term) | Domain("barcode", "=", term)),
+            limit=limit,
+        )
+        others = Product.search(
+            domain & Domain("id", "not in", exact.ids),
+            order="default_code, name, id",
+            limit=limit - len(exact),
+        )
+        products = Product.browse((exact | others).ids)
+        prices = self._prices(products, pricelist)
+        currency = pricelist.currency_id or self.env.company.currency_id
+        return [
+            {
+                "id": product.id,
+                "code": product.default_code or "",
+                "name": product.name,
+                "uom": product.uom_id.name,
+                "price": prices.get(product.id, 0.0),
+                "price_display": currency.format(prices.get(product.id, 0.0)),
+            }
+            for product in products
+        ]
+
+    @api.model
+    def _match_codes(self, agreement, codes, barcodes=()):
+        """Find products by SKU and by barcode, case-insensitively, in two queries.
+
+        :param codes: SKUs as typed (any case)
+        :param barcodes: barcodes as typed
+        :return: (by_code, by_barcode, orderable) where ``by_code`` maps a
+            lower-cased SKU to the matching active products, ``by_barcode`` a
+            barcode to its products, and ``orderable`` is the subset of all
+            matches in the client's assortment.
+        """
+        Product = self._products()
+        company_domain = Domain("company_id", "in", [False, self.env.company.id])
+        by_code, by_barcode = {}, {}
+        found = Product
+        lowered = sorted({c.strip().lower() for c in codes if c and c.strip()})
+        if lowered:
+            matches = Product.search_fetch(
+                company_domain & self._lower_code_in(lowered), ["default_code", "uom_id"]
+            )
+            for product in matches:
+                key = product.default_code.lower()
+                by_code[key] = by_code.get(key, Product) | product
+            found |= matches
+        wanted = sorted({b.strip() for b in barcodes if b and b.strip()})
+        if wanted:
+            matches = Product.search_fetch(
+                company_domain & Domain("barcode", "in", wanted), ["barcode", "uom_id"]
+            )
+            for product in matches:
+                by_barcode[product.barcode] = by_barcode.get(product.barcode, Product) | product
+            found |= matches
+        orderable = Product
+        if found:
+            orderable = Product.search(
+                self._assortment_domain(agreement) & Domain("id", "in", found.ids)
+            )
+        return by_code, by_barcode, orderable
+
+    @api.model
+    def _lower_code_in(self, lowered):
+        """Domain: the SKU, lower-cased, is one of ``lowered`` (one condition,
+        whatever the number of codes)."""
+        codes = tuple(lowered)
+
+        def to_sql(model, alias, query):
+            return SQL("lower(%s) IN %s", model._field_to_sql(alias, "default_code", query), codes)
+
+        return Domain.custom(to_sql=to_sql)

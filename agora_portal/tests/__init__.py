@@ -1,0 +1,7 @@
+from . import test_cart_model
+from . import test_cart_import
+from . import test_portal_catalog
+from . import test_portal_cart
+from . import test_portal_orders
+from . import test_portal_tour
+from . import test_portal_queries
