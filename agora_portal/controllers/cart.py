@@ -1,7 +1,7 @@
 from werkzeug.exceptions import NotFound
 
 from odoo import fields, http
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, LockError, UserError, ValidationError
 from odoo.http import content_disposition, request
 
 from .portal import AgoraPortal, error_text, flash, safe_redirect_path
@@ -131,8 +131,17 @@ class AgoraCartPortal(AgoraPortal):
         """
         cart = self._agora_cart()
         if not cart:
+            if action == "submit":
+                return self._agora_already_submitted()
             flash("warning", request.env._("Your cart is empty."))
             return request.redirect("/my/cart")
+        try:
+            # A second click while the first is being processed finds the cart
+            # locked; once the first is committed, it finds no cart at all.
+            cart.lock_for_update()
+        except LockError:
+            flash("info", request.env._("Your order is being submitted, please wait a moment."))
+            return request.redirect(f"/my/orders/{cart.id}")
         try:
             with request.env.cr.savepoint():
                 for line in cart.order_line.filtered(lambda l: not l.display_type):
@@ -166,6 +175,22 @@ class AgoraCartPortal(AgoraPortal):
             return request.redirect(f"/my/orders/{cart.id}")
         flash("success", request.env._("Your cart was saved."))
         return request.redirect("/my/cart")
+
+    def _agora_already_submitted(self):
+        """A repeated "Submit" (double click, retry): show the order just made."""
+        order = request.env["sale.order"].search(
+            [
+                ("partner_id", "=", self._agora_partner().id),
+                ("agora_submitted_date", "!=", False),
+            ],
+            order="agora_submitted_date desc, id desc",
+            limit=1,
+        )
+        if not order:
+            flash("warning", request.env._("Your cart is empty."))
+            return request.redirect("/my/cart")
+        flash("info", request.env._("Order %s was already submitted.", order.name))
+        return request.redirect(f"/my/orders/{order.id}")
 
     @http.route(
         "/my/cart/line/<int:line_id>/remove",

@@ -230,6 +230,8 @@ class AgoraPortal(sale_portal.CustomerPortal):
             {
                 "date": date_begin,
                 "quotations": SaleOrder,
+                # sudo: these orders were searched with the user's rights just
+                # above; sudo only lets the list show their related fields.
                 "orders": orders.sudo(),
                 "page_name": "order",
                 "pager": pager_values,

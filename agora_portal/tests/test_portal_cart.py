@@ -107,6 +107,14 @@ class TestAgoraPortalCart(AgoraPortalHttpCase):
         self.assertEqual(cart.agora_state, "processing")
         self.assertEqual(hammer_line.product_uom_qty, 6)
         self.assertFalse(self._cart_of(self.user_alfa))
+        # A second click (or a retry) shows the order just made, makes no other.
+        orders_before = self.env["sale.order"].search_count([])
+        response = self._post("/my/cart/update", {"action": "submit"})
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.url.endswith(f"/my/orders/{cart.id}"))
+        self.assertIn("was already submitted", response.text)
+        self.assertEqual(self.env["sale.order"].search_count([]), orders_before)
+        self.assertEqual(cart.agora_state, "processing")
 
     def test_remove_a_line_and_lines_of_others_are_refused(self):
         cart = self._cart(self.user_alfa, [(self.hammer, 2), (self.drill, 1)])
