@@ -811,15 +811,6 @@ class SaleOrder(models.Model):
                 return exc.args[0]
         return False
 
-    def _agora_reserved_value(self):
-        """Value of the goods currently reserved for the order."""
-        self.ensure_one()
-        return sum(
-            line.price_reduce_taxinc * line.agora_qty_reserved
-            for line in self.order_line
-            if not line.display_type
-        )
-
     def _agora_deadline_display(self):
         self.ensure_one()
         if not self.agora_reserve_deadline:
