@@ -32,6 +32,8 @@ class AgoraNotification(models.Model):
     @api.model
     def _notify_state_change(self, orders):
         """Create one unread notification per order for its client contact."""
+        # sudo: notices are created by whoever changed the order (staff, a
+        # payment, the cron) for the client's contact; no one edits them by hand.
         return self.sudo().create(
             [
                 {"partner_id": o.partner_id.id, "order_id": o.id, "agora_state": o.agora_state}

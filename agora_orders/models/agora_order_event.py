@@ -75,6 +75,8 @@ class AgoraOrderEvent(models.Model):
         self, order, event_type, old_value=False, new_value=False, product=False, description=False
     ):
         """Record one event; values are stored as the text shown to people."""
+        # sudo: history is written by whoever changed the order, including users
+        # with read-only access to history; nobody may create events by hand.
         return self.sudo().create(
             {
                 "order_id": order.id,

@@ -558,6 +558,8 @@ class SaleOrder(models.Model):
             )
             for index, line in enumerate(lines, start=1)
         ]
+        # sudo: issuing the order's invoice is part of the reservation that sales
+        # staff approve; they hold no accounting rights.
         invoice = (
             self.env["account.move"].sudo().with_company(order.company_id).create(invoice_vals)
         )
@@ -732,6 +734,7 @@ class SaleOrder(models.Model):
         now = fields.Datetime.now()
         template = self.env.ref("agora_orders.mail_template_agora_reserve_reminder")
         # Companies set their own lead time: bound the search by the longest.
+        # sudo: the cron reads every company's reminder setting, nothing else.
         longest = max(self.env["res.company"].sudo().search([]).mapped("agora_reminder_hours"))
         domain = self._agora_reminder_domain(now) & Domain(
             "agora_reserve_deadline", "<=", now + timedelta(hours=longest)
@@ -783,6 +786,8 @@ class SaleOrder(models.Model):
             for rline in request.line_ids
         ]
         refund_vals["ref"] = self.env._("Return %s", request.name)
+        # sudo: crediting received returns follows the staff's approval of the
+        # request; the warehouse user validating the return has no accounting rights.
         credit_note = self.env["account.move"].sudo().create(refund_vals)
         credit_note.action_post()
         return credit_note

@@ -135,6 +135,8 @@ class ReportAgoraInvoiceRu(models.AbstractModel):
         The earliest reservation deadline of the invoice's sale orders, in the client's
         time zone; empty when no order has a deadline.
         """
+        # sudo: an accountant printing the invoice may not read sale orders; only
+        # the reservation deadline of the invoice's own orders is read.
         orders = move.sudo().line_ids.sale_line_ids.order_id
         deadlines = [(order.agora_reserve_deadline, order) for order in orders]
         deadlines = [(deadline, order) for deadline, order in deadlines if deadline]

@@ -68,6 +68,8 @@ class AgoraCatalog(models.AbstractModel):
     @api.model
     def _ordered_before_domain(self, partner):
         """Products the client's company has already ordered (carts excluded)."""
+        # sudo: the search is restricted to the client's own company's orders just
+        # below; it only yields product ids for the client's own catalog filter.
         lines = (
             self.env["sale.order.line"]
             .sudo()
@@ -203,6 +205,8 @@ class AgoraCatalog(models.AbstractModel):
         }
         if not counts:
             return []
+        # sudo: portal users cannot read categories; only the names and paths of the
+        # categories of the client's own assortment are shown.
         leaves = self.env["product.category"].sudo().browse([c.id for c in counts])
         ancestor_ids = {int(cid) for c in leaves for cid in c.parent_path.split("/") if cid}
         categories = self.env["product.category"].sudo().browse(sorted(ancestor_ids))
@@ -246,6 +250,8 @@ class AgoraCatalog(models.AbstractModel):
         operator = "any!" if isinstance(product_ids, Query) else "in"
         Product = self._products().with_company(self.env.company)
         location_domain = Domain(Product._get_domain_locations()[0])
+        # sudo: portal users cannot read quants; only per-product totals of products
+        # already restricted to the client's assortment are returned.
         groups = (
             self.env["stock.quant"]
             .sudo()

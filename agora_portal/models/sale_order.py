@@ -265,6 +265,8 @@ class SaleOrder(models.Model):
         company's delivery addresses."""
         self.ensure_one()
         commercial = self.partner_id.commercial_partner_id
+        # sudo: a portal user may not read the company's other addresses; the
+        # search is limited to the user's own company and its delivery addresses.
         addresses = (
             self.env["res.partner"]
             .sudo()
