@@ -14,6 +14,12 @@ DEFAULT_PAGE_SIZE = 40
 IMAGE_FIELDS = {128: "image_128", 512: "image_512", 1024: "image_1024"}
 
 
+def _catalog_is_readonly(controller, rule, args):
+    """The catalog only reads, except that sorting by price may first store
+    the missing price sort keys of the client's price list."""
+    return request.httprequest.args.get("sortby") not in ("price", "price_desc")
+
+
 class AgoraCatalogPortal(AgoraPortal):
     """The client's catalog: /my/catalog and the product cards.
 
@@ -38,7 +44,7 @@ class AgoraCatalogPortal(AgoraPortal):
         auth="user",
         methods=["GET"],
         website=True,
-        readonly=True,
+        readonly=_catalog_is_readonly,
     )
     def portal_my_catalog(
         self,

@@ -128,13 +128,15 @@ class AgoraCatalog(models.AbstractModel):
     ):
         """One page of the client's catalog.
 
-        Sorting by name or SKU is done by the database. The client's price and
-        the availability are not columns (the price comes from the price list's
-        rules, the free quantity from the quants), so for those sorts the ids
-        matching the filters are read once, priced (or their stock summed) in
-        one batch, sorted in Python and sliced: correct for any price list, and
-        the number of queries does not depend on the page size. (Sorting by
-        ``list_price`` would be wrong as soon as a rule is a fixed price.)
+        Sorting by name or SKU is done by the database. The client's price is
+        not a column (it comes from the price list's rules): the database sorts
+        on the price list's stored sort keys (``agora.catalog.price``, computed
+        by the price list itself once, then kept until a rule or a product
+        price changes). Sorting by ``list_price`` would be wrong as soon as a
+        rule is a fixed price. The availability is not a column either (the
+        free quantity comes from the quants): the ids matching the filters are
+        read once, their stock summed in one query, sorted in Python and sliced.
+        Either way the number of queries does not depend on the page size.
 
         :param page: the page wanted (1-based); past the last page, the last one
         :return: dict with ``products`` (sudo recordset of the page), ``total``, ``page``,
@@ -152,6 +154,19 @@ class AgoraCatalog(models.AbstractModel):
             total = Product.search_count(domain)
             page, offset = self._page_offset(page, limit, total)
             products = Product.search(domain, order=order, offset=offset, limit=limit)
+        elif sort in ("price", "price_desc") and pricelist:
+            total = Product.search_count(domain)
+            page, offset = self._page_offset(page, limit, total)
+            # Flushed: the price keys are read in SQL.
+            self.env.flush_all()
+            ids = self.env["agora.catalog.price"]._sorted_page(
+                pricelist,
+                Product._search(domain),
+                descending=sort == "price_desc",
+                offset=offset,
+                limit=limit,
+            )
+            products = Product.browse(ids)
         else:
             ids = list(Product._search(domain, order="id"))
             total = len(ids)

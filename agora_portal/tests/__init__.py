@@ -5,3 +5,4 @@ from . import test_portal_cart
 from . import test_portal_orders
 from . import test_portal_tour
 from . import test_portal_queries
+from . import test_catalog_price_sort

@@ -1,0 +1,234 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+
+class AgoraCatalogPrice(models.Model):
+    """The sort key of "sort by price": a product's price for one unit under a
+    price list, as the price list computed it.
+
+    The client's price is not a column: Odoo computes it from the price list's
+    rules, and with hundreds of rules per price list that takes seconds for a
+    whole assortment. Sorting a page by price needs every matching product's
+    price, so the prices are kept here once computed, and the catalog sorts
+    with an SQL ``ORDER BY``.
+
+    This table is a cache, never a source of prices: the prices shown, put in
+    the cart and invoiced are always computed by the price list. A key is
+    dropped when what it was computed from changes (the price list's rules, a
+    product's price, category or unit), and recomputed when the catalog next
+    sorts by price. Keys also go stale when a dated rule starts or ends, and
+    each day when the price list's currency is not the company's (rates).
+    """
+
+    _name = "agora.catalog.price"
+    _description = "Catalog Price Sort Key"
+    _log_access = False
+
+    pricelist_id = fields.Many2one(
+        "product.pricelist", required=True, ondelete="cascade", index=False
+    )
+    company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
+    product_id = fields.Many2one("product.product", required=True, ondelete="cascade", index=True)
+    price = fields.Float(required=True, digits=(16, 6))
+    computed_at = fields.Datetime(required=True)
+
+    _pricelist_company_product_unique = models.UniqueIndex(
+        "(pricelist_id, company_id, product_id)"
+    )
+    _pricelist_company_price_sort = models.Index("(pricelist_id, company_id, price, product_id)")
+
+    # ------------------------------------------------------------------
+    # Sorting
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _sorted_page(self, pricelist, product_query, descending=False, offset=0, limit=40):
+        """Ids of one page of ``product_query``, sorted by their price under ``pricelist``.
+
+        Missing or stale keys are computed first (once per price list and
+        product, whatever the number of clients sharing the price list).
+
+        :param product_query: a ``Query`` on ``product.product`` (the filtered catalog)
+        :return: list of product ids, at most ``limit``
+        """
+        company = self.env.company
+        self._drop_stale_keys(pricelist, company)
+        self._fill_missing_keys(pricelist, company, product_query)
+        direction = SQL("DESC") if descending else SQL("ASC")
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT key.product_id
+                  FROM agora_catalog_price key
+                 WHERE key.pricelist_id = %(pricelist)s
+                   AND key.company_id = %(company)s
+                   AND key.product_id IN (%(products)s)
+              ORDER BY key.price %(direction)s, key.product_id %(direction)s
+                 LIMIT %(limit)s OFFSET %(offset)s
+                """,
+                pricelist=pricelist.id,
+                company=company.id,
+                products=product_query.subselect(),
+                direction=direction,
+                limit=limit,
+                offset=offset,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _fill_missing_keys(self, pricelist, company, product_query):
+        """Compute and store the keys the products of ``product_query`` lack."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT product.id
+                  FROM (%(products)s) product
+                 WHERE NOT EXISTS (
+                       SELECT 1 FROM agora_catalog_price key
+                        WHERE key.pricelist_id = %(pricelist)s
+                          AND key.company_id = %(company)s
+                          AND key.product_id = product.id)
+                """,
+                products=product_query.subselect(),
+                pricelist=pricelist.id,
+                company=company.id,
+            )
+        )
+        missing = [row[0] for row in self.env.cr.fetchall()]
+        if not missing:
+            return
+        # sudo: keys are computed for products already restricted to the
+        # client's assortment by the caller; the table is internal.
+        products = self.env["product.product"].sudo().browse(missing)
+        prices = self._compute_keys(pricelist, products)
+        now = fields.Datetime.now()
+        rows = [
+            SQL("(%s, %s, %s, %s, %s)", pricelist.id, company.id, pid, price, now)
+            for pid, price in prices.items()
+        ]
+        for start in range(0, len(rows), 1000):
+            # ON CONFLICT: another worker may be filling the same keys right now.
+            self.env.cr.execute(
+                SQL(
+                    """
+                    INSERT INTO agora_catalog_price
+                           (pricelist_id, company_id, product_id, price, computed_at)
+                    VALUES %s
+                    ON CONFLICT (pricelist_id, company_id, product_id)
+                    DO UPDATE SET price = EXCLUDED.price, computed_at = EXCLUDED.computed_at
+                    """,
+                    SQL(", ").join(rows[start : start + 1000]),
+                )
+            )
+
+    @api.model
+    def _compute_keys(self, pricelist, products):
+        """{product id: price of one unit under ``pricelist``}, by the price list itself.
+
+        Odoo's price computation checks each product against every rule it
+        fetched for the batch. Batching the products by category keeps each
+        batch's rules to the ones that can apply to it (the rules of its
+        category and parents, of its products, and the global ones), so a
+        price list of hundreds of rules costs a few checks per product, not
+        hundreds. The prices are exactly the price list's.
+        """
+        by_category = defaultdict(list)
+        for product in products:
+            by_category[product.categ_id.id].append(product.id)
+        prices = {}
+        Product = products.browse()
+        for product_ids in by_category.values():
+            batch = Product.browse(product_ids)
+            prices.update(pricelist._get_products_price(batch, quantity=1.0))
+        return prices
+
+    # ------------------------------------------------------------------
+    # Staleness
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _pricelist_chain(self, pricelists):
+        """``pricelists`` and the price lists their rules are based on, recursively."""
+        chain = pricelists
+        todo = pricelists
+        while todo:
+            bases = todo.sudo().item_ids.base_pricelist_id - chain
+            chain |= bases
+            todo = bases
+        return chain
+
+    @api.model
+    def _drop_stale_keys(self, pricelist, company):
+        """Drop the keys of ``pricelist`` that a dated rule, or the day's
+        currency rates, made stale. One query."""
+        chain = self._pricelist_chain(pricelist)
+        now = fields.Datetime.now()
+        foreign_currency = pricelist.currency_id and pricelist.currency_id != company.currency_id
+        day_start = fields.Datetime.to_datetime(fields.Date.context_today(self))
+        self.env.cr.execute(
+            SQL(
+                """
+                DELETE FROM agora_catalog_price key
+                 WHERE key.pricelist_id = %(pricelist)s
+                   AND key.company_id = %(company)s
+                   AND (
+                        (%(foreign_currency)s AND key.computed_at < %(day_start)s)
+                        OR EXISTS (
+                           SELECT 1 FROM product_pricelist_item item
+                            WHERE item.pricelist_id IN %(chain)s
+                              AND (   (item.date_start > key.computed_at
+                                       AND item.date_start <= %(now)s)
+                                   OR (item.date_end >= key.computed_at
+                                       AND item.date_end < %(now)s)))
+                   )
+                """,
+                pricelist=pricelist.id,
+                company=company.id,
+                foreign_currency=bool(foreign_currency),
+                day_start=day_start,
+                chain=tuple(chain.ids),
+                now=now,
+            )
+        )
+
+    @api.model
+    def _invalidate_pricelists(self, pricelists):
+        """Drop the keys of ``pricelists`` and of the price lists based on them."""
+        if not pricelists:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH RECURSIVE affected(id) AS (
+                    SELECT unnest(%(ids)s::int[])
+                    UNION
+                    SELECT item.pricelist_id
+                      FROM product_pricelist_item item
+                      JOIN affected ON item.base_pricelist_id = affected.id
+                     WHERE item.base = 'pricelist'
+                )
+                DELETE FROM agora_catalog_price
+                 WHERE pricelist_id IN (SELECT id FROM affected)
+                """,
+                ids=list(pricelists.ids),
+            )
+        )
+
+    @api.model
+    def _invalidate_products(self, products):
+        """Drop the keys of ``products`` (product.product), in every price list."""
+        if not products:
+            return
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM agora_catalog_price WHERE product_id = ANY(%s)",
+                list(products.ids),
+            )
+        )
+
+    @api.model
+    def _invalidate_all(self):
+        self.env.cr.execute(SQL("DELETE FROM agora_catalog_price"))
