@@ -203,7 +203,13 @@ class AgoraAgreement(models.Model):
             domain &= Domain("company_id", "in", [False, self.company_id.id])
         parts = []
         if self.category_ids:
-            parts.append(Domain("categ_id", "child_of", self.category_ids.ids))
+            # The categories and their subcategories as a list of ids (one
+            # query on the categories): a ``child_of`` would be a LIKE on the
+            # category path per category, per product, on every catalog query.
+            categories = self.env["product.category"].search(
+                [("id", "child_of", self.category_ids.ids)]
+            )
+            parts.append(Domain("categ_id", "in", categories.ids))
         if self.product_ids:
             parts.append(Domain("id", "in", self.product_ids.ids))
         if parts:

@@ -3,13 +3,14 @@ from odoo.tests import tagged
 from .common import AgoraPortalHttpCase
 
 # Queries of agora.catalog._search_page (caches cleared): partner, agreement and
-# its assortment, count + page (or ids), price list and rules, stock quants; the
-# price sort also checks its stored sort keys (stale, missing) before the page.
-PINNED_SEARCH_QUERIES = {"name": 21, "price": 24, "stock": 22}
+# its assortment (with the allowed categories' subcategories), count + page (or
+# ids), price list and rules, stock quants; the price sort also checks its
+# stored sort keys (stale, missing) before the page.
+PINNED_SEARCH_QUERIES = {"name": 22, "price": 25, "stock": 23}
 # The whole /my/catalog request (session, layout, category tree, page).
-PINNED_PAGE_QUERIES = {"name": 33, "price": 36, "stock": 34}
+PINNED_PAGE_QUERIES = {"name": 35, "price": 38, "stock": 36}
 # The whole /my/cart request.
-PINNED_CART_QUERIES = 35
+PINNED_CART_QUERIES = 36
 
 
 @tagged("post_install", "-at_install")
