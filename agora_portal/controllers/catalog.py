@@ -73,7 +73,8 @@ class AgoraCatalogPortal(AgoraPortal):
         tree_domain = Catalog._catalog_domain(
             partner, agreement, search, None, in_stock=in_stock, ordered=ordered
         )
-        tree = Catalog._category_tree(partner, tree_domain)
+        counts, total = Catalog._count_by_category(tree_domain)
+        tree = Catalog._category_tree(partner, tree_domain, counts=counts)
         category_id = self._agora_int(category)
         current_category = next(
             (node["category"] for node in tree if node["category"].id == category_id), None
@@ -88,6 +89,8 @@ class AgoraCatalogPortal(AgoraPortal):
             sort=sortby,
             page=page,
             limit=ppg,
+            # Without a category, the page's filters are the tree's: counted already.
+            total=None if current_category else total,
         )
         pager_values = portal_pager(
             url="/my/catalog", total=result["total"], page=result["page"], step=ppg, url_args=args

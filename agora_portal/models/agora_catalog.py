@@ -125,6 +125,7 @@ class AgoraCatalog(models.AbstractModel):
         sort="name",
         page=1,
         limit=40,
+        total=None,
     ):
         """One page of the client's catalog.
 
@@ -139,6 +140,8 @@ class AgoraCatalog(models.AbstractModel):
         Either way the number of queries does not depend on the page size.
 
         :param page: the page wanted (1-based); past the last page, the last one
+        :param total: the number of products matching, when the caller already
+            counted them (``_count_by_category`` of the same filters)
         :return: dict with ``products`` (sudo recordset of the page), ``total``, ``page``,
             ``prices`` {id: price}, ``stock`` {id: info}, ``agreement``,
             ``pricelist``, ``currency``, ``domain``
@@ -151,11 +154,13 @@ class AgoraCatalog(models.AbstractModel):
         sort = sort if sort in sortings else "name"
         order = sortings[sort]["order"]
         if order:
-            total = Product.search_count(domain)
+            if total is None:
+                total = Product.search_count(domain)
             page, offset = self._page_offset(page, limit, total)
             products = Product.search(domain, order=order, offset=offset, limit=limit)
         elif sort in ("price", "price_desc") and pricelist:
-            total = Product.search_count(domain)
+            if total is None:
+                total = Product.search_count(domain)
             page, offset = self._page_offset(page, limit, total)
             # Flushed: the price keys are read in SQL.
             self.env.flush_all()
@@ -207,17 +212,24 @@ class AgoraCatalog(models.AbstractModel):
         return page, (page - 1) * limit
 
     @api.model
-    def _category_tree(self, partner, domain):
+    def _count_by_category(self, domain):
+        """The products of ``domain`` counted per category, in one query.
+
+        :return: ({category: count}, the number of products of ``domain``)
+        """
+        groups = self._products()._read_group(domain, ["categ_id"], ["__count"])
+        return {categ: count for categ, count in groups if categ}, sum(n for _c, n in groups)
+
+    @api.model
+    def _category_tree(self, partner, domain, counts=None):
         """The categories holding products of ``domain``, with their counts
         (subcategories included), as a flat list in tree order.
 
+        :param counts: ``_count_by_category(domain)[0]``, when the caller has it
         :return: list of {"category", "count", "depth"}
         """
-        counts = {
-            categ: count
-            for categ, count in self._products()._read_group(domain, ["categ_id"], ["__count"])
-            if categ
-        }
+        if counts is None:
+            counts = self._count_by_category(domain)[0]
         if not counts:
             return []
         # sudo: portal users cannot read categories; only the names and paths of the
