@@ -76,9 +76,8 @@ class AgoraCatalogPortal(AgoraPortal):
         counts, total = Catalog._count_by_category(tree_domain)
         tree = Catalog._category_tree(partner, tree_domain, counts=counts)
         category_id = self._agora_int(category)
-        current_category = next(
-            (node["category"] for node in tree if node["category"].id == category_id), None
-        )
+        current_node = next((node for node in tree if node["category"].id == category_id), None)
+        current_category = current_node["category"] if current_node else None
         args = self._agora_catalog_args(search, current_category, sortby, in_stock, ordered, ppg)
         result = Catalog._search_page(
             partner,
@@ -89,8 +88,10 @@ class AgoraCatalogPortal(AgoraPortal):
             sort=sortby,
             page=page,
             limit=ppg,
-            # Without a category, the page's filters are the tree's: counted already.
-            total=None if current_category else total,
+            # The page's filters are the tree's (and the category's, whose count
+            # includes its subcategories): counted already.
+            total=current_node["count"] if current_node else total,
+            base_domain=tree_domain,
         )
         pager_values = portal_pager(
             url="/my/catalog", total=result["total"], page=result["page"], step=ppg, url_args=args
@@ -116,7 +117,7 @@ class AgoraCatalogPortal(AgoraPortal):
                 "currency": result["currency"],
                 "total": result["total"],
                 "agreement": agreement,
-                "tree": tree,
+                "tree": Catalog._fold_category_tree(tree, current_category),
                 "current_category": current_category,
                 "search": search,
                 "sortby": sortby,

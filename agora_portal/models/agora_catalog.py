@@ -126,6 +126,7 @@ class AgoraCatalog(models.AbstractModel):
         page=1,
         limit=40,
         total=None,
+        base_domain=None,
     ):
         """One page of the client's catalog.
 
@@ -142,13 +143,20 @@ class AgoraCatalog(models.AbstractModel):
         :param page: the page wanted (1-based); past the last page, the last one
         :param total: the number of products matching, when the caller already
             counted them (``_count_by_category`` of the same filters)
+        :param base_domain: ``_catalog_domain`` of the same search and filters but
+            without the category, when the caller already built it
         :return: dict with ``products`` (sudo recordset of the page), ``total``, ``page``,
             ``prices`` {id: price}, ``stock`` {id: info}, ``agreement``,
             ``pricelist``, ``currency``, ``domain``
         """
         agreement = self._get_agreement(partner)
         pricelist = self._get_pricelist(partner, agreement)
-        domain = self._catalog_domain(partner, agreement, search, category, in_stock, ordered)
+        if base_domain is None:
+            domain = self._catalog_domain(partner, agreement, search, category, in_stock, ordered)
+        elif category:
+            domain = base_domain & Domain("categ_id", "child_of", category.id)
+        else:
+            domain = base_domain
         Product = self._products()
         sortings = self._sortings()
         sort = sort if sort in sortings else "name"
@@ -254,6 +262,36 @@ class AgoraCatalog(models.AbstractModel):
 
         walk(False, 0)
         return tree
+
+    @api.model
+    def _fold_category_tree(self, tree, current=None):
+        """The nodes of ``tree`` shown to the client: the top-level categories,
+        and the subcategories of the selected category and of its parents. A
+        lone top-level category (and a lone subcategory under it) is unfolded.
+
+        :param current: the selected category, or None
+        :return: the visible nodes, in tree order, each with ``open`` (its
+            subcategories are shown) and ``has_children``
+        """
+        children = {}
+        for node in tree:
+            children.setdefault(node["category"].parent_id.id, []).append(node["category"].id)
+        open_ids = set()
+        if current:
+            open_ids.update(int(cid) for cid in current.parent_path.split("/") if cid)
+        level = children.get(False, [])
+        while len(level) == 1:
+            open_ids.add(level[0])
+            level = children.get(level[0], [])
+        return [
+            dict(
+                node,
+                open=node["category"].id in open_ids,
+                has_children=node["category"].id in children,
+            )
+            for node in tree
+            if not node["category"].parent_id or node["category"].parent_id.id in open_ids
+        ]
 
     # ------------------------------------------------------------------
     # Prices and stock

@@ -168,6 +168,9 @@ class AgoraCatalogPrice(models.Model):
         now = fields.Datetime.now()
         foreign_currency = pricelist.currency_id and pricelist.currency_id != company.currency_id
         day_start = fields.Datetime.to_datetime(fields.Date.context_today(self))
+        # A key is stale when a rule of the chain started (date_start) or ended
+        # (date_end) after the key was computed: computed before the latest
+        # such boundary passed. The boundary is computed once, not per key.
         self.env.cr.execute(
             SQL(
                 """
@@ -176,13 +179,18 @@ class AgoraCatalogPrice(models.Model):
                    AND key.company_id = %(company)s
                    AND (
                         (%(foreign_currency)s AND key.computed_at < %(day_start)s)
-                        OR EXISTS (
-                           SELECT 1 FROM product_pricelist_item item
-                            WHERE item.pricelist_id IN %(chain)s
-                              AND (   (item.date_start > key.computed_at
-                                       AND item.date_start <= %(now)s)
-                                   OR (item.date_end >= key.computed_at
-                                       AND item.date_end < %(now)s)))
+                        OR key.computed_at < (
+                           SELECT max(boundary) FROM (
+                                SELECT item.date_start AS boundary
+                                  FROM product_pricelist_item item
+                                 WHERE item.pricelist_id IN %(chain)s
+                                   AND item.date_start <= %(now)s
+                                UNION ALL
+                                SELECT item.date_end
+                                  FROM product_pricelist_item item
+                                 WHERE item.pricelist_id IN %(chain)s
+                                   AND item.date_end < %(now)s
+                           ) boundaries)
                    )
                 """,
                 pricelist=pricelist.id,

@@ -37,10 +37,15 @@ class TestAgoraPortalCatalog(AgoraPortalHttpCase):
         self.assertRegex(html, stock % (self.hammer.id, "in", "In stock: 50\n"))
         self.assertRegex(html, stock % (self.drill.id, "low", "Low stock: 3\n"))
         self.assertRegex(html, stock % (self.saw.id, "out", "Out of stock"))
-        # The category tree counts products (sub-categories included).
-        self.assertRegex(html, r"AGP Tools</span>\s*<span[^>]*>3<")
-        self.assertRegex(html, r"AGP Hand tools</span>\s*<span[^>]*>1<")
+        # The category tree counts products (sub-categories included). The lone
+        # top category is unfolded; Tools' subcategories show once it is chosen.
+        self.assertRegex(html, r"AGP Tools</span>\s*</span>\s*<span[^>]*>3<")
+        self.assertRegex(html, r"AGP Misc</span>\s*</span>\s*<span[^>]*>1<")
+        self.assertNotIn("AGP Hand tools", html)
         self.assertNotIn("AGP Paint", html)
+        html = self._get("/my/catalog", params={"category": self.categ_tools.id}).text
+        self.assertRegex(html, r"AGP Hand tools</span>\s*</span>\s*<span[^>]*>1<")
+        self.assertRegex(html, r"AGP Misc</span>\s*</span>\s*<span[^>]*>1<")
 
         self._login(self.user_beta)
         html = self._get("/my/catalog").text
