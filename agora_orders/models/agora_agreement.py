@@ -1,6 +1,10 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
+from odoo.tools import ormcache
+
+# The fields an agreement's cached assortment is read from.
+ASSORTMENT_FIELDS = {"category_ids", "product_ids"}
 
 
 class AgoraAgreement(models.Model):
@@ -202,19 +206,35 @@ class AgoraAgreement(models.Model):
         if self.company_id:
             domain &= Domain("company_id", "in", [False, self.company_id.id])
         parts = []
-        if self.category_ids:
-            # The categories and their subcategories as a list of ids (one
-            # query on the categories): a ``child_of`` would be a LIKE on the
-            # category path per category, per product, on every catalog query.
-            categories = self.env["product.category"].search(
-                [("id", "child_of", self.category_ids.ids)]
-            )
-            parts.append(Domain("categ_id", "in", categories.ids))
-        if self.product_ids:
-            parts.append(Domain("id", "in", self.product_ids.ids))
+        category_ids, product_ids = self._get_assortment_ids() if self else ((), ())
+        if category_ids:
+            parts.append(Domain("categ_id", "in", list(category_ids)))
+        if product_ids:
+            parts.append(Domain("id", "in", list(product_ids)))
         if parts:
             domain &= Domain.OR(parts)
         return domain
+
+    @ormcache("self.id")
+    def _get_assortment_ids(self):
+        """(ids of the allowed categories with all their subcategories, ids of
+        the allowed products), read once and kept until an agreement or the
+        category tree changes: every catalog page, search and cart check needs
+        them. The subcategories are listed so that products are filtered on
+        ``categ_id IN (...)``: a ``child_of`` would be a LIKE on the category
+        path per allowed category, per product, in every catalog query."""
+        # sudo: the assortment is the same whoever asks; callers check access.
+        agreement = self.sudo()
+        categories = agreement.category_ids
+        if categories:
+            categories = categories.search([("id", "child_of", categories.ids)])
+        return tuple(categories.ids), tuple(agreement.product_ids.ids)
+
+    def write(self, vals):
+        res = super().write(vals)
+        if ASSORTMENT_FIELDS & vals.keys():
+            self.env.registry.clear_cache()
+        return res
 
     def _filter_orderable_products(self, products):
         """The subset of ``products`` that may be ordered under this agreement."""

@@ -26,7 +26,6 @@ DELIVERY_STATUSES = [
     ("shipped", "Shipped"),
 ]
 CLOSE_REASONS = [("done", "Done"), ("cancelled", "Cancelled"), ("expired", "Expired")]
-# Statuses staff may still cancel from (until shipping).
 # What may make the expiry of one order fail while the others can go on: Odoo
 # refusing to cancel one of its documents, or a concurrent transaction updating
 # the same rows (staff reserving the same stock quants at that moment).
@@ -37,6 +36,7 @@ EXPIRY_RETRIABLE_ERRORS = (
     psycopg2.errors.LockNotAvailable,
     psycopg2.errors.DeadlockDetected,
 )
+# Statuses staff may still cancel from (until shipping).
 STAFF_CANCELLABLE = ("new", "processing", "reserve", "paid")
 # Statuses the client may cancel from (before the reservation).
 CLIENT_CANCELLABLE = ("new", "processing")

@@ -44,6 +44,27 @@ class TestAgoraAgreement(AgoraCommon):
             self.hammer | self.drill,
         )
 
+    def test_assortment_follows_the_category_tree(self):
+        """The assortment is cached; it still follows every change of the
+        agreement's categories and of the category tree."""
+        agreement = self.agreement_alfa  # Tools and its subcategories
+        self.assertEqual(agreement._filter_orderable_products(self.hammer), self.hammer)
+        power = self.env["product.category"].create(
+            {"name": "Power tools", "parent_id": self.categ_tools.id}
+        )
+        grinder = self._create_product("Grinder", "GRN-005", power, 300.0)
+        # A new subcategory of an allowed category is allowed.
+        self.assertEqual(agreement._filter_orderable_products(grinder), grinder)
+        # Moved out of it, it is not.
+        power.parent_id = self.categ_paint
+        self.assertFalse(agreement._filter_orderable_products(grinder))
+        # The agreement's categories change.
+        agreement.category_ids = [Command.set(self.categ_paint.ids)]
+        self.assertEqual(
+            agreement._filter_orderable_products(grinder | self.hammer | self.paint),
+            grinder | self.paint,
+        )
+
     def test_one_active_agreement_per_client(self):
         new = self.env["agora.agreement"].create(
             {"partner_id": self.client_alfa.id, "date_start": "2026-02-01"}
