@@ -175,7 +175,6 @@ class AgoraCatalog(models.AbstractModel):
             ids = self.env["agora.catalog.price"]._sorted_page(
                 pricelist,
                 Product._search(domain),
-                total,
                 descending=sort == "price_desc",
                 offset=offset,
                 limit=limit,

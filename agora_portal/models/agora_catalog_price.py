@@ -44,35 +44,23 @@ class AgoraCatalogPrice(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _sorted_page(self, pricelist, product_query, total, descending=False, offset=0, limit=40):
+    def _sorted_page(self, pricelist, product_query, descending=False, offset=0, limit=40):
         """Ids of one page of ``product_query``, sorted by their price under ``pricelist``.
 
         Missing or stale keys are computed first (once per price list and
-        product, whatever the number of clients sharing the price list). The
-        page query also counts the products it found a key for: when that is
-        ``total``, no key is missing, and the page is one query.
+        product, whatever the number of clients sharing the price list).
 
         :param product_query: a ``Query`` on ``product.product`` (the filtered catalog)
-        :param total: the number of products of ``product_query``
         :return: list of product ids, at most ``limit``
         """
         company = self.env.company
         self._drop_stale_keys(pricelist, company)
-        page = (pricelist, company, product_query, descending, offset, limit)
-        ids, keyed = self._page_of_keys(*page)
-        if keyed < total:
-            self._fill_missing_keys(pricelist, company, product_query)
-            ids, keyed = self._page_of_keys(*page)
-        return ids
-
-    @api.model
-    def _page_of_keys(self, pricelist, company, product_query, descending, offset, limit):
-        """(ids of the page, number of products of ``product_query`` with a key)."""
+        self._fill_missing_keys(pricelist, company, product_query)
         direction = SQL("DESC") if descending else SQL("ASC")
         self.env.cr.execute(
             SQL(
                 """
-                SELECT key.product_id, count(*) OVER ()
+                SELECT key.product_id
                   FROM agora_catalog_price key
                  WHERE key.pricelist_id = %(pricelist)s
                    AND key.company_id = %(company)s
@@ -88,9 +76,7 @@ class AgoraCatalogPrice(models.Model):
                 offset=offset,
             )
         )
-        rows = self.env.cr.fetchall()
-        # Past the last keyed row there is no row to carry the count: as if none.
-        return [row[0] for row in rows], rows[0][1] if rows else 0
+        return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
     def _fill_missing_keys(self, pricelist, company, product_query):
