@@ -166,7 +166,9 @@ class AgoraCatalogPrice(models.Model):
         currency rates, made stale. One query."""
         chain = self._pricelist_chain(pricelist)
         now = fields.Datetime.now()
-        foreign_currency = pricelist.currency_id and pricelist.currency_id != company.currency_id
+        # Rates matter when any price list of the chain (the client's, or one
+        # its rules are based on) is not in the company's currency.
+        foreign_currency = bool(chain.sudo().currency_id - company.currency_id)
         day_start = fields.Datetime.to_datetime(fields.Date.context_today(self))
         # A key is stale when a rule of the chain started (date_start) or ended
         # (date_end) after the key was computed: computed before the latest
