@@ -155,6 +155,8 @@ class AgoraCatalogPrice(models.Model):
         chain = pricelists
         todo = pricelists
         while todo:
+            # sudo: portal users cannot read price list rules; only the ids of
+            # the base price lists are taken, to find the keys' staleness.
             bases = todo.sudo().item_ids.base_pricelist_id - chain
             chain |= bases
             todo = bases
@@ -168,6 +170,7 @@ class AgoraCatalogPrice(models.Model):
         now = fields.Datetime.now()
         # Rates matter when any price list of the chain (the client's, or one
         # its rules are based on) is not in the company's currency.
+        # sudo: only the currencies of the client's own price list chain are read.
         foreign_currency = bool(chain.sudo().currency_id - company.currency_id)
         day_start = fields.Datetime.to_datetime(fields.Date.context_today(self))
         # A key is stale when a rule of the chain started (date_start) or ended
