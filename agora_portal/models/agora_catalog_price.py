@@ -15,11 +15,22 @@ class AgoraCatalogPrice(models.Model):
     with an SQL ``ORDER BY``.
 
     This table is a cache, never a source of prices: the prices shown, put in
-    the cart and invoiced are always computed by the price list. A key is
-    dropped when what it was computed from changes (the price list's rules, a
-    product's price, category or unit), and recomputed when the catalog next
-    sorts by price. Keys also go stale when a dated rule starts or ends, and
-    each day when the price list's currency is not the company's (rates).
+    the cart and invoiced are always computed by the price list.
+
+    A key is valid while what it was computed from is unchanged. Each price
+    list and each product carries a version (``agora_price_key_version``),
+    raised in the transaction that changes its rules or its price, category or
+    unit. A key records the versions it was computed from, and only keys whose
+    versions are still current are used; the others are recomputed when the
+    catalog next sorts by price. Versions, not deletions, because a fill can
+    race a change: a client's request that started before staff committed a
+    new rule computes prices under the old rule and stores them after the
+    change committed. A deletion made by the change cannot see those rows, but
+    they carry the old version, so they are never used.
+
+    Keys also go stale when a dated rule starts or ends, and each day when a
+    price list of the chain is not in the company's currency (rates); those
+    are dropped by time, before each sort.
     """
 
     _name = "agora.catalog.price"
@@ -32,7 +43,15 @@ class AgoraCatalogPrice(models.Model):
     company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
     product_id = fields.Many2one("product.product", required=True, ondelete="cascade", index=True)
     price = fields.Float(required=True, digits=(16, 6))
-    computed_at = fields.Datetime(required=True)
+    computed_at = fields.Datetime(
+        required=True, help="When the price was computed: the date the price list priced it at."
+    )
+    pricelist_version = fields.Integer(
+        required=True, help="The price list's version the price was computed from."
+    )
+    product_version = fields.Integer(
+        required=True, help="The product's version the price was computed from."
+    )
 
     _pricelist_company_product_unique = models.UniqueIndex(
         "(pricelist_id, company_id, product_id)"
@@ -54,22 +73,30 @@ class AgoraCatalogPrice(models.Model):
         :return: list of product ids, at most ``limit``
         """
         company = self.env.company
+        # The version this request sees; the keys it fills carry it, and the
+        # page uses only keys computed from it.
+        pricelist_version = pricelist.sudo().agora_price_key_version
         self._drop_stale_keys(pricelist, company)
-        self._fill_missing_keys(pricelist, company, product_query)
+        self._fill_missing_keys(pricelist, company, product_query, pricelist_version)
         direction = SQL("DESC") if descending else SQL("ASC")
         self.env.cr.execute(
             SQL(
                 """
                 SELECT key.product_id
                   FROM agora_catalog_price key
+                  JOIN product_product product
+                    ON product.id = key.product_id
+                   AND product.agora_price_key_version = key.product_version
                  WHERE key.pricelist_id = %(pricelist)s
                    AND key.company_id = %(company)s
+                   AND key.pricelist_version = %(pricelist_version)s
                    AND key.product_id IN (%(products)s)
               ORDER BY key.price %(direction)s, key.product_id %(direction)s
                  LIMIT %(limit)s OFFSET %(offset)s
                 """,
                 pricelist=pricelist.id,
                 company=company.id,
+                pricelist_version=pricelist_version,
                 products=product_query.subselect(),
                 direction=direction,
                 limit=limit,
@@ -79,34 +106,50 @@ class AgoraCatalogPrice(models.Model):
         return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
-    def _fill_missing_keys(self, pricelist, company, product_query):
-        """Compute and store the keys the products of ``product_query`` lack."""
+    def _fill_missing_keys(self, pricelist, company, product_query, pricelist_version):
+        """Compute and store the keys the products of ``product_query`` lack,
+        or have from an older version of the price list or of the product."""
         self.env.cr.execute(
             SQL(
                 """
-                SELECT product.id
-                  FROM (%(products)s) product
-                 WHERE NOT EXISTS (
+                SELECT product.id, product.agora_price_key_version
+                  FROM product_product product
+                 WHERE product.id IN (%(products)s)
+                   AND NOT EXISTS (
                        SELECT 1 FROM agora_catalog_price key
                         WHERE key.pricelist_id = %(pricelist)s
                           AND key.company_id = %(company)s
-                          AND key.product_id = product.id)
+                          AND key.product_id = product.id
+                          AND key.pricelist_version = %(pricelist_version)s
+                          AND key.product_version = product.agora_price_key_version)
                 """,
                 products=product_query.subselect(),
                 pricelist=pricelist.id,
                 company=company.id,
+                pricelist_version=pricelist_version,
             )
         )
-        missing = [row[0] for row in self.env.cr.fetchall()]
-        if not missing:
+        product_versions = dict(self.env.cr.fetchall())
+        if not product_versions:
             return
         # sudo: keys are computed for products already restricted to the
         # client's assortment by the caller; the table is internal.
-        products = self.env["product.product"].sudo().browse(missing)
-        prices = self._compute_keys(pricelist, products)
+        products = self.env["product.product"].sudo().browse(product_versions)
+        # Taken before pricing: a dated rule that starts or ends while the
+        # prices are computed makes these keys stale, not valid.
         now = fields.Datetime.now()
+        prices = self._compute_keys(pricelist, products, now)
         rows = [
-            SQL("(%s, %s, %s, %s, %s)", pricelist.id, company.id, pid, price, now)
+            SQL(
+                "(%s, %s, %s, %s, %s, %s, %s)",
+                pricelist.id,
+                company.id,
+                pid,
+                price,
+                now,
+                pricelist_version,
+                product_versions[pid],
+            )
             for pid, price in prices.items()
         ]
         for start in range(0, len(rows), 1000):
@@ -115,18 +158,23 @@ class AgoraCatalogPrice(models.Model):
                 SQL(
                     """
                     INSERT INTO agora_catalog_price
-                           (pricelist_id, company_id, product_id, price, computed_at)
+                           (pricelist_id, company_id, product_id, price, computed_at,
+                            pricelist_version, product_version)
                     VALUES %s
                     ON CONFLICT (pricelist_id, company_id, product_id)
-                    DO UPDATE SET price = EXCLUDED.price, computed_at = EXCLUDED.computed_at
+                    DO UPDATE SET price = EXCLUDED.price,
+                                  computed_at = EXCLUDED.computed_at,
+                                  pricelist_version = EXCLUDED.pricelist_version,
+                                  product_version = EXCLUDED.product_version
                     """,
                     SQL(", ").join(rows[start : start + 1000]),
                 )
             )
 
     @api.model
-    def _compute_keys(self, pricelist, products):
-        """{product id: price of one unit under ``pricelist``}, by the price list itself.
+    def _compute_keys(self, pricelist, products, date):
+        """{product id: price of one unit under ``pricelist`` at ``date``}, by the
+        price list itself.
 
         Odoo's price computation checks each product against every rule it
         fetched for the batch. Batching the products by category keeps each
@@ -142,7 +190,7 @@ class AgoraCatalogPrice(models.Model):
         Product = products.browse()
         for product_ids in by_category.values():
             batch = Product.browse(product_ids)
-            prices.update(pricelist._get_products_price(batch, quantity=1.0))
+            prices.update(pricelist._get_products_price(batch, quantity=1.0, date=date))
         return prices
 
     # ------------------------------------------------------------------
@@ -209,7 +257,8 @@ class AgoraCatalogPrice(models.Model):
 
     @api.model
     def _invalidate_pricelists(self, pricelists):
-        """Drop the keys of ``pricelists`` and of the price lists based on them."""
+        """Raise the version of ``pricelists`` and of the price lists based on
+        them: their keys are no longer used."""
         if not pricelists:
             return
         self.env.cr.execute(
@@ -223,25 +272,42 @@ class AgoraCatalogPrice(models.Model):
                       JOIN affected ON item.base_pricelist_id = affected.id
                      WHERE item.base = 'pricelist'
                 )
-                DELETE FROM agora_catalog_price
-                 WHERE pricelist_id IN (SELECT id FROM affected)
+                UPDATE product_pricelist
+                   SET agora_price_key_version = agora_price_key_version + 1
+                 WHERE id IN (SELECT id FROM affected)
                 """,
                 ids=list(pricelists.ids),
             )
         )
+        self.env["product.pricelist"].invalidate_model(["agora_price_key_version"])
 
     @api.model
     def _invalidate_products(self, products):
-        """Drop the keys of ``products`` (product.product), in every price list."""
+        """Raise the version of ``products`` (product.product): their keys, in
+        every price list, are no longer used."""
         if not products:
             return
         self.env.cr.execute(
             SQL(
-                "DELETE FROM agora_catalog_price WHERE product_id = ANY(%s)",
+                """
+                UPDATE product_product
+                   SET agora_price_key_version = agora_price_key_version + 1
+                 WHERE id = ANY(%s)
+                """,
                 list(products.ids),
             )
         )
+        products.invalidate_recordset(["agora_price_key_version"])
 
     @api.model
     def _invalidate_all(self):
-        self.env.cr.execute(SQL("DELETE FROM agora_catalog_price"))
+        """Raise the version of every price list: no key is used any more."""
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE product_pricelist
+                   SET agora_price_key_version = agora_price_key_version + 1
+                """
+            )
+        )
+        self.env["product.pricelist"].invalidate_model(["agora_price_key_version"])

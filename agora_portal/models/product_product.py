@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import fields, models
 
 # What the price of one unit is computed from, on the variant (its cost, for
 # rules based on cost; the rest is on the template).
@@ -7,6 +7,15 @@ PRICE_KEY_FIELDS = {"standard_price", "product_tmpl_id", "product_template_attri
 
 class ProductProduct(models.Model):
     _inherit = "product.product"
+
+    agora_price_key_version = fields.Integer(
+        string="Price Sort Key Version",
+        readonly=True,
+        copy=False,
+        default=0,
+        help="Raised when what this product's prices are computed from changes: "
+        "the catalog's price sort keys computed from an older version are no longer used.",
+    )
 
     def write(self, vals):
         res = super().write(vals)

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -142,3 +143,50 @@ class TestAgoraCatalogPriceSort(AgoraPortalDataMixin, TransactionCase):
             self._sorted("price_desc")
         self.env.invalidate_all()
         self.assertEqual({key.product_id: key.computed_at for key in self._keys()}, computed)
+
+    def _sorted_while_staff_change(self, change):
+        """Sort by price, with ``change`` made while the keys are priced: as
+        when staff commit a change after the client's request read its data
+        but before it stored the keys it computed."""
+        Price = type(self.env["agora.catalog.price"])
+        compute_keys = Price._compute_keys
+
+        def compute_keys_then_change(price_model, pricelist, products, date):
+            prices = compute_keys(price_model, pricelist, products, date)
+            change()
+            return prices
+
+        with patch.object(Price, "_compute_keys", compute_keys_then_change):
+            return self._sorted()
+
+    def test_keys_priced_before_a_rule_change_are_not_used(self):
+        def raise_hammer_price():
+            self.hammer_rule.fixed_price = 1000.0
+
+        # The request priced the hammer at 90, before the change: its page says so.
+        self.assertEqual(
+            self._sorted_while_staff_change(raise_hammer_price),
+            ["AGP-GLU-05", "AGP-HAM-01", "AGP-SAW-03", "AGP-DRL-02"],
+        )
+        # Its keys were stored after the change; the next sort does not use them.
+        self.assertEqual(self._sorted(), ["AGP-GLU-05", "AGP-SAW-03", "AGP-DRL-02", "AGP-HAM-01"])
+        self.assertEqual(
+            self._keys().filtered(lambda key: key.product_id == self.hammer).price, 1000.0
+        )
+
+    def test_keys_priced_before_a_product_price_change_are_not_used(self):
+        def raise_glue_price():
+            self.glue.list_price = 2000.0
+
+        # (The page of that request is not checked: in one test transaction it
+        # already sees the product's new version, which a real request would not.)
+        self._sorted_while_staff_change(raise_glue_price)
+        self.assertEqual(
+            self._keys().filtered(lambda key: key.product_id == self.glue).price, 27.0
+        )
+        # The glue now costs 0.9 × 2,000: the most expensive.
+        self.assertEqual(self._sorted(), ["AGP-HAM-01", "AGP-SAW-03", "AGP-DRL-02", "AGP-GLU-05"])
+        # The glue's key was priced again.
+        self.assertEqual(
+            self._keys().filtered(lambda key: key.product_id == self.glue).price, 1800.0
+        )
