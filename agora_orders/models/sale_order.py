@@ -6,7 +6,7 @@ import psycopg2.errors
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command, Domain
-from odoo.tools import float_compare, float_is_zero, format_datetime
+from odoo.tools import clean_context, float_compare, float_is_zero, format_datetime
 
 _logger = logging.getLogger(__name__)
 
@@ -405,28 +405,54 @@ class SaleOrder(models.Model):
                 changed_state |= order
         if changed_state:
             self.env["agora.notification"]._notify_state_change(changed_state)
+            changed_state._agora_post_state_mails()
         return tracking
 
-    def _track_template(self, changes):
-        res = super()._track_template(changes)
-        order = self[0]
-        if "agora_state" in changes and order.agora_state != "new" and order.partner_id:
+    def _agora_post_state_mails(self):
+        """Email each client its order's new status (its template per status,
+        in the client's language), logged in the order's chatter.
+
+        Odoo posts tracking templates (``_track_template``) one order at a
+        time, each through its own composer. Here the orders that reached the
+        same status are rendered and posted by one composer: a batch (the
+        expiry cron closes hundreds of orders) then renders each template once
+        per language instead of once per order. The Reserve email carries each
+        order's own invoice, so it keeps one composer per order.
+        """
+        orders = self.filtered(lambda o: o.agora_state != "new" and o.partner_id)
+        orders = orders.with_context(clean_context(self.env.context))._fallback_lang()
+        subtype = self.env.ref("mail.mt_note")
+        for state in dict.fromkeys(orders.mapped("agora_state")):
             template = self.env.ref(
-                f"agora_orders.mail_template_agora_state_{order.agora_state}",
-                raise_if_not_found=False,
+                f"agora_orders.mail_template_agora_state_{state}", raise_if_not_found=False
             )
-            if template:
-                res["agora_state"] = (
-                    template,
-                    {
-                        "composition_mode": "comment",
-                        "subtype_xmlid": "mail.mt_note",
-                        "partner_ids": order.partner_id.ids,
-                        "email_layout_xmlid": "mail.mail_notification_light",
-                        "attachment_ids": order._agora_state_mail_attachments().ids,
-                    },
+            if not template:
+                continue
+            same_state = orders.filtered(lambda o, state=state: o.agora_state == state)
+            batches = list(same_state) if state == "reserve" else [same_state]
+            for batch in batches:
+                values = {
+                    "message_type": "auto_comment",
+                    "subtype_id": subtype.id,
+                    "email_layout_xmlid": "mail.mail_notification_light",
+                    "notify_author_mention": True,
+                }
+                if len(batch) == 1:
+                    # One order: the composer renders it as Odoo's tracking would.
+                    values["partner_ids"] = batch.partner_id.ids
+                    values["attachment_ids"] = batch._agora_state_mail_attachments().ids
+                # Several: the template's recipient (the order's client) per order.
+                composer = (
+                    orders.env["mail.compose.message"]
+                    .with_context(
+                        default_composition_mode="comment",
+                        default_model=self._name,
+                        default_res_ids=batch.ids,
+                        default_template_id=template.id,
+                    )
+                    .create(values)
                 )
-        return res
+                composer._action_send_mail()
 
     def _agora_state_mail_attachments(self):
         """The invoice PDF goes with the Reserve email."""

@@ -51,6 +51,51 @@ class TestAgoraReservation(AgoraCommon):
             self.env["sale.order"]._cron_agora_expire_reservations()
             self.assertEqual(order.agora_close_reason, "expired")
 
+    def test_expiry_emails_each_client_of_the_batch_in_its_language(self):
+        """Orders expired together get one email each, in their client's
+        language, logged on their own order."""
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.env["ir.module.module"]._load_module_terms(["agora_orders"], ["ru_RU"])
+        self.portal_alfa.partner_id.lang = "ru_RU"
+        with freeze_time(NOW):
+            alfa_orders = self._reserved_order(lines=[(self.hammer, 1)]) | self._reserved_order(
+                lines=[(self.hammer, 2)]
+            )
+            beta = self._create_order(
+                partner=self.portal_beta.partner_id,
+                lines=[(self.paint, 1)],
+                user=self.salesman_other,
+            )
+            beta.action_agora_submit()
+            self._flush_tracking()
+            beta.action_agora_reserve()
+            self._flush_tracking()
+        # Past both clients' reservation timeouts (48 h and 72 h).
+        with freeze_time(NOW + timedelta(days=4)), self.mock_mail_gateway():
+            self.env["sale.order"]._cron_agora_expire_reservations()
+            self._flush_tracking()
+        closed = self._new_mails.filtered(
+            lambda m: m.model == "sale.order" and m.res_id in (alfa_orders | beta).ids
+        )
+        self.assertEqual(sorted(closed.mapped("res_id")), sorted((alfa_orders | beta).ids))
+        for order in alfa_orders:
+            mail = closed.filtered(lambda m, order=order: m.res_id == order.id)
+            self.assertEqual(mail.recipient_ids, self.portal_alfa.partner_id)
+            self.assertIn(order.name, mail.subject)
+            self.assertIn("Закрыт", mail.subject)
+            self.assertIn("Здравствуйте", mail.body_html)
+        beta_mail = closed.filtered(lambda m: m.res_id == beta.id)
+        self.assertEqual(beta_mail.recipient_ids, self.portal_beta.partner_id)
+        self.assertIn(f"order {beta.name} is now Closed", beta_mail.subject)
+        self.assertIn("expired", beta_mail.body_html)
+        # Each order's chatter shows its own email.
+        for order in alfa_orders | beta:
+            self.assertEqual(
+                len(order.sudo().message_ids.filtered(lambda m: m.message_type == "auto_comment")),
+                3,
+                "Processing, Reserve and Closed emails on the order",
+            )
+
     def test_payment_holds_the_reservation(self):
         self.company.agora_hold_threshold = 50.0
         with freeze_time(NOW):
@@ -176,7 +221,7 @@ class TestAgoraReservation(AgoraCommon):
         make(1)
         with freeze_time(NOW + timedelta(days=3)):
             self.env["sale.order"]._cron_agora_expire_reservations()
-        base, per_order = 125, 36
+        base, per_order = 132, 27
         counts = {n: expire(n, base + n * per_order) for n in (4, 8)}
         # Four more orders cost four times the per-order queries. Up to two
         # queries more or less come and go with caches outside the order: the
