@@ -33,6 +33,11 @@ class TestAgoraReservation(AgoraCommon):
         with freeze_time(NOW):
             order = self._reserved_order(lines=[(self.drill, 5)])
         self.assertEqual(self._free(self.drill), 0.0)
+        issued = [
+            (line.account_id, line.display_type, line.tax_line_id, line.debit, line.credit)
+            for line in order.invoice_ids.line_ids.sorted("id")
+        ]
+        total = order.invoice_ids.amount_total
         with freeze_time(NOW + timedelta(hours=47)):
             self.env["sale.order"]._cron_agora_expire_reservations()
             self.assertEqual(order.agora_state, "reserve", "not yet due")
@@ -43,6 +48,15 @@ class TestAgoraReservation(AgoraCommon):
                 order, [{"agora_state": "closed", "agora_close_reason": "expired"}]
             )
             self.assertEqual(order.invoice_ids.state, "cancel")
+            # Cancelled as issued: the same lines and amounts, for the accountant.
+            self.assertEqual(
+                [
+                    (line.account_id, line.display_type, line.tax_line_id, line.debit, line.credit)
+                    for line in order.invoice_ids.line_ids.sorted("id")
+                ],
+                issued,
+            )
+            self.assertEqual(order.invoice_ids.amount_total, total)
             self.assertEqual(self._free(self.drill), 5.0)
             closed_mail = self._new_mails.filtered(lambda m: "Closed" in (m.subject or ""))
             self.assertEqual(len(closed_mail), 1)
@@ -221,7 +235,7 @@ class TestAgoraReservation(AgoraCommon):
         make(1)
         with freeze_time(NOW + timedelta(days=3)):
             self.env["sale.order"]._cron_agora_expire_reservations()
-        base, per_order = 132, 27
+        base, per_order = 126, 23
         counts = {n: expire(n, base + n * per_order) for n in (4, 8)}
         # Four more orders cost four times the per-order queries. Up to two
         # queries more or less come and go with caches outside the order: the
