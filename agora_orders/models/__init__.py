@@ -4,6 +4,7 @@ from . import res_partner
 from . import res_partner_bank
 from . import agora_agreement
 from . import product_category
+from . import product_template
 from . import agora_order_event
 from . import agora_notification
 from . import agora_return_request

@@ -92,6 +92,7 @@ class AgoraCatalogPortal(AgoraPortal):
             # includes its subcategories): counted already.
             total=current_node["count"] if current_node else total,
             base_domain=tree_domain,
+            agreement=agreement,
         )
         pager_values = portal_pager(
             url="/my/catalog", total=result["total"], page=result["page"], step=ppg, url_args=args

@@ -127,6 +127,7 @@ class AgoraCatalog(models.AbstractModel):
         limit=40,
         total=None,
         base_domain=None,
+        agreement=None,
     ):
         """One page of the client's catalog.
 
@@ -145,11 +146,13 @@ class AgoraCatalog(models.AbstractModel):
             counted them (``_count_by_category`` of the same filters)
         :param base_domain: ``_catalog_domain`` of the same search and filters but
             without the category, when the caller already built it
+        :param agreement: ``_get_agreement(partner)``, when the caller already has it
         :return: dict with ``products`` (sudo recordset of the page), ``total``, ``page``,
             ``prices`` {id: price}, ``stock`` {id: info}, ``agreement``,
             ``pricelist``, ``currency``, ``domain``
         """
-        agreement = self._get_agreement(partner)
+        if agreement is None:
+            agreement = self._get_agreement(partner)
         pricelist = self._get_pricelist(partner, agreement)
         if base_domain is None:
             domain = self._catalog_domain(partner, agreement, search, category, in_stock, ordered)

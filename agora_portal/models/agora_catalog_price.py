@@ -199,16 +199,31 @@ class AgoraCatalogPrice(models.Model):
 
     @api.model
     def _pricelist_chain(self, pricelists):
-        """``pricelists`` and the price lists their rules are based on, recursively."""
-        chain = pricelists
-        todo = pricelists
-        while todo:
-            # sudo: portal users cannot read price list rules; only the ids of
-            # the base price lists are taken, to find the keys' staleness.
-            bases = todo.sudo().item_ids.base_pricelist_id - chain
-            chain |= bases
-            todo = bases
-        return chain
+        """``pricelists`` and the price lists their rules are based on,
+        recursively; one query.
+
+        In SQL: reading the rules through the ORM sorts the 500 rules of a
+        client's price list by product and category names, for their base
+        price list only.
+        """
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH RECURSIVE chain(id) AS (
+                    SELECT unnest(%(ids)s::int[])
+                    UNION
+                    SELECT item.base_pricelist_id
+                      FROM product_pricelist_item item
+                      JOIN chain ON item.pricelist_id = chain.id
+                     WHERE item.base = 'pricelist'
+                       AND item.base_pricelist_id IS NOT NULL
+                )
+                SELECT id FROM chain
+                """,
+                ids=list(pricelists.ids),
+            )
+        )
+        return pricelists.browse(row[0] for row in self.env.cr.fetchall())
 
     @api.model
     def _drop_stale_keys(self, pricelist, company):
