@@ -414,13 +414,17 @@ class SaleOrder(models.Model):
 
         Odoo posts tracking templates (``_track_template``) one order at a
         time, each through its own composer. Here the orders that reached the
-        same status are rendered and posted by one composer: a batch (the
-        expiry cron closes hundreds of orders) then renders each template once
-        per language instead of once per order. The Reserve email carries each
-        order's own invoice, so it keeps one composer per order.
+        same status, from the same sender, are rendered and posted by one
+        composer: a batch (the expiry cron closes hundreds of orders) then
+        renders each template once per language instead of once per order.
+        What a one-order composer does is kept: the email is sent right after
+        the commit, not queued, and its chatter author is the sender's
+        partner (the salesperson). The Reserve email carries each order's own
+        invoice, so it keeps one composer per order.
         """
         orders = self.filtered(lambda o: o.agora_state != "new" and o.partner_id)
         orders = orders.with_context(clean_context(self.env.context))._fallback_lang()
+        Thread = orders.env["mail.thread"].with_context(active_test=False)
         subtype = self.env.ref("mail.mt_note")
         for state in dict.fromkeys(orders.mapped("agora_state")):
             template = self.env.ref(
@@ -429,19 +433,33 @@ class SaleOrder(models.Model):
             if not template:
                 continue
             same_state = orders.filtered(lambda o, state=state: o.agora_state == state)
-            batches = list(same_state) if state == "reserve" else [same_state]
-            for batch in batches:
+            if state == "reserve":
+                batches = [(order, None) for order in same_state]
+            else:
+                senders = template._render_field("email_from", same_state.ids)
+                by_sender = {}
+                for order in same_state:
+                    by_sender[senders[order.id]] = by_sender.get(senders[order.id], self.browse())
+                    by_sender[senders[order.id]] |= order
+                batches = [(batch, sender) for sender, batch in by_sender.items()]
+            for batch, sender in batches:
                 values = {
                     "message_type": "auto_comment",
                     "subtype_id": subtype.id,
                     "email_layout_xmlid": "mail.mail_notification_light",
                     "notify_author_mention": True,
+                    # A batch composer would queue its emails; one order's sends them.
+                    "force_send": True,
                 }
                 if len(batch) == 1:
                     # One order: the composer renders it as Odoo's tracking would.
                     values["partner_ids"] = batch.partner_id.ids
                     values["attachment_ids"] = batch._agora_state_mail_attachments().ids
-                # Several: the template's recipient (the order's client) per order.
+                else:
+                    # The template's recipient (the order's client) per order, and
+                    # the author a one-order composer finds from the sender.
+                    author_id = Thread._message_compute_author(None, sender)[0] if sender else None
+                    values["author_id"] = author_id or self.env.user.partner_id.id
                 composer = (
                     orders.env["mail.compose.message"]
                     .with_context(
