@@ -86,7 +86,7 @@ class AgoraCatalogPrice(models.Model):
                   FROM agora_catalog_price key
                   JOIN product_product product
                     ON product.id = key.product_id
-                   AND product.agora_price_key_version = key.product_version
+                   AND COALESCE(product.agora_price_key_version, 0) = key.product_version
                  WHERE key.pricelist_id = %(pricelist)s
                    AND key.company_id = %(company)s
                    AND key.pricelist_version = %(pricelist_version)s
@@ -112,7 +112,7 @@ class AgoraCatalogPrice(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT product.id, product.agora_price_key_version
+                SELECT product.id, COALESCE(product.agora_price_key_version, 0)
                   FROM product_product product
                  WHERE product.id IN (%(products)s)
                    AND NOT EXISTS (
@@ -121,7 +121,7 @@ class AgoraCatalogPrice(models.Model):
                           AND key.company_id = %(company)s
                           AND key.product_id = product.id
                           AND key.pricelist_version = %(pricelist_version)s
-                          AND key.product_version = product.agora_price_key_version)
+                          AND key.product_version = COALESCE(product.agora_price_key_version, 0))
                 """,
                 products=product_query.subselect(),
                 pricelist=pricelist.id,
@@ -206,6 +206,7 @@ class AgoraCatalogPrice(models.Model):
         client's price list by product and category names, for their base
         price list only.
         """
+        self._flush_pricelist_items()
         self.env.cr.execute(
             SQL(
                 """
@@ -224,6 +225,14 @@ class AgoraCatalogPrice(models.Model):
             )
         )
         return pricelists.browse(row[0] for row in self.env.cr.fetchall())
+
+    @api.model
+    def _flush_pricelist_items(self):
+        """Write pending rule changes that tell which price list is based on
+        which, and when dated rules apply: these are read in SQL."""
+        self.env["product.pricelist.item"].flush_model(
+            ["pricelist_id", "base", "base_pricelist_id", "date_start", "date_end"]
+        )
 
     @api.model
     def _drop_stale_keys(self, pricelist, company):
@@ -276,6 +285,7 @@ class AgoraCatalogPrice(models.Model):
         them: their keys are no longer used."""
         if not pricelists:
             return
+        self._flush_pricelist_items()
         self.env.cr.execute(
             SQL(
                 """
@@ -288,7 +298,7 @@ class AgoraCatalogPrice(models.Model):
                      WHERE item.base = 'pricelist'
                 )
                 UPDATE product_pricelist
-                   SET agora_price_key_version = agora_price_key_version + 1
+                   SET agora_price_key_version = COALESCE(agora_price_key_version, 0) + 1
                  WHERE id IN (SELECT id FROM affected)
                 """,
                 ids=list(pricelists.ids),
@@ -306,7 +316,7 @@ class AgoraCatalogPrice(models.Model):
             SQL(
                 """
                 UPDATE product_product
-                   SET agora_price_key_version = agora_price_key_version + 1
+                   SET agora_price_key_version = COALESCE(agora_price_key_version, 0) + 1
                  WHERE id = ANY(%s)
                 """,
                 list(products.ids),
@@ -321,7 +331,7 @@ class AgoraCatalogPrice(models.Model):
             SQL(
                 """
                 UPDATE product_pricelist
-                   SET agora_price_key_version = agora_price_key_version + 1
+                   SET agora_price_key_version = COALESCE(agora_price_key_version, 0) + 1
                 """
             )
         )

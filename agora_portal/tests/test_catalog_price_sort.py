@@ -112,6 +112,27 @@ class TestAgoraCatalogPriceSort(AgoraPortalDataMixin, TransactionCase):
         ]
         self.assertEqual(self._sorted()[:2], ["AGP-HAM-01", "AGP-GLU-05"])
 
+    def test_price_sort_follows_a_moved_category(self):
+        """A rule on a category reaches the products of a category moved under it."""
+        Category = self.env["product.category"]
+        sale = Category.create({"name": "AGP Sale", "parent_id": self.categ_tools.id})
+        power = Category.create({"name": "AGP Power tools", "parent_id": self.categ_tools.id})
+        self.drill.categ_id = power
+        self.pricelist_alfa.item_ids = [
+            Command.create(
+                {
+                    "applied_on": "2_product_category",
+                    "categ_id": sale.id,
+                    "compute_price": "fixed",
+                    "fixed_price": 1.0,
+                }
+            )
+        ]
+        self.assertEqual(self._sorted()[-1], "AGP-DRL-02")
+        # "Power tools" moves under "Sale": the drill now costs 1.
+        power.parent_id = sale
+        self.assertEqual(self._sorted()[0], "AGP-DRL-02")
+
     def test_price_sort_follows_dated_rules(self):
         now = fields.Datetime.now()
         self.pricelist_alfa.item_ids = [
