@@ -417,15 +417,19 @@ class SaleOrder(models.Model):
         same status, from the same sender, are rendered and posted by one
         composer: a batch (the expiry cron closes hundreds of orders) then
         renders each template once per language instead of once per order.
-        What a one-order composer does is kept: the email is sent right after
-        the commit, not queued, and its chatter author is the sender's
-        partner (the salesperson). The Reserve email carries each order's own
-        invoice, so it keeps one composer per order.
+        A batch's emails go to the mail queue, which is woken at once: they
+        leave within moments, sent in bulk by the queue rather than inside
+        the transaction that changed the orders (one order's email is sent
+        right after its commit, as Odoo does). The chatter author is the
+        partner a one-order composer finds from the rendered sender (the
+        salesperson). The Reserve email carries each order's own invoice, so
+        it keeps one composer per order.
         """
         orders = self.filtered(lambda o: o.agora_state != "new" and o.partner_id)
         orders = orders.with_context(clean_context(self.env.context))._fallback_lang()
         Thread = orders.env["mail.thread"].with_context(active_test=False)
         subtype = self.env.ref("mail.mt_note")
+        queued = False
         for state in dict.fromkeys(orders.mapped("agora_state")):
             template = self.env.ref(
                 f"agora_orders.mail_template_agora_state_{state}", raise_if_not_found=False
@@ -448,8 +452,6 @@ class SaleOrder(models.Model):
                     "subtype_id": subtype.id,
                     "email_layout_xmlid": "mail.mail_notification_light",
                     "notify_author_mention": True,
-                    # A batch composer would queue its emails; one order's sends them.
-                    "force_send": True,
                 }
                 if len(batch) == 1:
                     # One order: the composer renders it as Odoo's tracking would.
@@ -460,6 +462,7 @@ class SaleOrder(models.Model):
                     # the author a one-order composer finds from the sender.
                     author_id = Thread._message_compute_author(None, sender)[0] if sender else None
                     values["author_id"] = author_id or self.env.user.partner_id.id
+                    queued = True
                 composer = (
                     orders.env["mail.compose.message"]
                     .with_context(
@@ -471,6 +474,8 @@ class SaleOrder(models.Model):
                     .create(values)
                 )
                 composer._action_send_mail()
+        if queued:
+            self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
 
     def _agora_state_mail_attachments(self):
         """The invoice PDF goes with the Reserve email."""
