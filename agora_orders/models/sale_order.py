@@ -1,4 +1,5 @@
 import logging
+from collections import defaultdict
 from datetime import timedelta
 
 import psycopg2.errors
@@ -441,9 +442,8 @@ class SaleOrder(models.Model):
                 batches = [(order, None) for order in same_state]
             else:
                 senders = template._render_field("email_from", same_state.ids)
-                by_sender = {}
+                by_sender = defaultdict(orders.browse)
                 for order in same_state:
-                    by_sender[senders[order.id]] = by_sender.get(senders[order.id], self.browse())
                     by_sender[senders[order.id]] |= order
                 batches = [(batch, sender) for sender, batch in by_sender.items()]
             for batch, sender in batches:
@@ -475,7 +475,9 @@ class SaleOrder(models.Model):
                 )
                 composer._action_send_mail()
         if queued:
-            self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
+            # sudo: whoever changed the orders (staff, a payment, the cron) wakes
+            # the mail queue for the emails it just queued.
+            self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
 
     def _agora_state_mail_attachments(self):
         """The invoice PDF goes with the Reserve email."""

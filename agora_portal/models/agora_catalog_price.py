@@ -74,7 +74,8 @@ class AgoraCatalogPrice(models.Model):
         """
         company = self.env.company
         # The version this request sees; the keys it fills carry it, and the
-        # page uses only keys computed from it.
+        # page uses only keys computed from it. sudo: an internal counter of the
+        # client's own price list, which portal users cannot read.
         pricelist_version = pricelist.sudo().agora_price_key_version
         self._drop_stale_keys(pricelist, company)
         self._fill_missing_keys(pricelist, company, product_query, pricelist_version)
