@@ -186,13 +186,17 @@ class AgoraCommon(MailCommon):
         self._flush_tracking()
         return order
 
-    def _reserved_order(self, lines=None, partner=None):
-        order = self._create_order(partner=partner, lines=lines)
+    def _reserved_order(self, lines=None, partner=None, user=None):
+        order = self._create_order(partner=partner, lines=lines, user=user)
         order.action_agora_submit()
         self._flush_tracking()
         order.action_agora_reserve()
         self._flush_tracking()
         return order
+
+    def _load_russian(self):
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.env["ir.module.module"]._load_module_terms(["agora_orders"], ["ru_RU"])
 
     def _flush_tracking(self):
         """Run what happens at commit: tracking, history events, emails."""

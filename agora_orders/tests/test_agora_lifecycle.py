@@ -87,10 +87,6 @@ class TestAgoraLifecycle(AgoraCommon):
         self.assertIn("Счёт на оплату", mail.attachment_ids.raw.decode())
         self.assertIn(order.invoice_ids.name, mail.attachment_ids.name)
 
-    def _load_russian(self):
-        self.env["res.lang"]._activate_lang("ru_RU")
-        self.env["ir.module.module"]._load_module_terms(["agora_orders"], ["ru_RU"])
-
     def test_history_reads_in_the_readers_language(self):
         self._load_russian()
         order = self._reserved_order()

@@ -20,13 +20,11 @@ class TestAgoraReservation(AgoraCommon):
         with freeze_time(NOW):
             alfa = self._reserved_order()
             self.assertEqual(alfa.agora_reserve_deadline, NOW + timedelta(hours=48))
-            beta = self._create_order(
+            beta = self._reserved_order(
                 partner=self.portal_beta.partner_id,
                 lines=[(self.paint, 1)],
                 user=self.salesman_other,
             )
-            beta.action_agora_submit()
-            beta.action_agora_reserve()
             self.assertEqual(beta.agora_reserve_deadline, NOW + timedelta(hours=72))
 
     def test_expiry_releases_stock_cancels_invoice_and_closes(self):
@@ -68,22 +66,17 @@ class TestAgoraReservation(AgoraCommon):
     def test_expiry_emails_each_client_of_the_batch_in_its_language(self):
         """Orders expired together get one email each, in their client's
         language, logged on their own order."""
-        self.env["res.lang"]._activate_lang("ru_RU")
-        self.env["ir.module.module"]._load_module_terms(["agora_orders"], ["ru_RU"])
+        self._load_russian()
         self.portal_alfa.partner_id.lang = "ru_RU"
         with freeze_time(NOW):
             alfa_orders = self._reserved_order(lines=[(self.hammer, 1)]) | self._reserved_order(
                 lines=[(self.hammer, 2)]
             )
-            beta = self._create_order(
+            beta = self._reserved_order(
                 partner=self.portal_beta.partner_id,
                 lines=[(self.paint, 1)],
                 user=self.salesman_other,
             )
-            beta.action_agora_submit()
-            self._flush_tracking()
-            beta.action_agora_reserve()
-            self._flush_tracking()
         # Past both clients' reservation timeouts (48 h and 72 h).
         with freeze_time(NOW + timedelta(days=4)), self.mock_mail_gateway():
             self.env["sale.order"]._cron_agora_expire_reservations()
