@@ -202,9 +202,6 @@ class AgoraCatalogPortal(AgoraPortal):
         auth="user",
         methods=["GET"],
         readonly=True,
-        # A picture is the same in every language: its URL takes no language
-        # prefix (the catalog's rows print it as is).
-        multilang=False,
     )
     def portal_my_catalog_image(self, product_id, size, unique=None, **kw):
         """A product's image, for products of the client's assortment only."""
