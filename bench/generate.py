@@ -11,10 +11,13 @@ every Agora status. ``--scale`` multiplies every count (0.02 for a quick run).
 Everything is created with batch ``create([...])`` calls, except the historical
 orders (see HISTORICAL below), which are bulk-inserted in SQL with their final
 status: creating 40,000 orders through the sale flow would take hours. The
-orders the benchmarks act on go through the real flow: the orders in Reserve
+orders the benchmarks act on come from the real flow: the orders in Reserve
 (confirmed, stock reserved on their pickings, invoice posted), 10,000 of them
 already past their deadline for the expiry-cron benchmark, and the orders in
-Processing staff reserve during the load test.
+Processing staff reserve during the load test. A tenth of the orders in
+Reserve are reserved through the module's methods; each of those is then
+copied nine times in SQL with its picking, moves, reserved stock and posted
+invoice (``clone_orders``): a client re-ordering the same basket.
 
 The database is created with agora_orders, agora_portal and website_sale
 (website_sale only for the side-by-side ``/shop`` comparison). The parameters
@@ -34,6 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import clone_orders
 import odoo_env
 
 from odoo import fields
@@ -42,7 +46,9 @@ from odoo.fields import Command
 ROOT = odoo_env.ROOT
 MODULES = "agora_orders,agora_portal,website_sale"
 PASSWORD = "bench"  # every bench login (portal clients, staff, admin)
-FORMAT_VERSION = 4  # bump when the dataset's shape changes
+FORMAT_VERSION = 5  # bump when the dataset's shape changes
+# Each order reserved through the real flow is copied this many times in SQL.
+RESERVE_COPIES = 9
 
 # Share of the historical (SQL-loaded) orders per final status.
 HISTORICAL = [
@@ -703,8 +709,13 @@ class Generator:
         log(f"  inserted {len(order_rows)} orders, {len(line_rows)} lines, {len(rows)} returns")
 
     # ------------------------------------------------------------------
-    def _new_orders(self, count):
-        """Create ``count`` orders through the ORM, in batches, for the portal users."""
+    def _new_orders(self, count, stock_share=20):
+        """Create ``count`` orders through the ORM, in batches, for the portal users.
+
+        :param stock_share: each line takes at most 1/stock_share of the
+            product's stock on hand (products with less than that are not
+            ordered, but for stock_share 20 which also orders products out of stock)
+        """
         env = self.env
         rng = self.rng
         Order = env["sale.order"].with_context(
@@ -718,11 +729,13 @@ class Generator:
             for k in range(start, min(count, start + batch)):
                 user = users[(k * 7 + 3) % len(users)]
                 pool = self.assortment[user.partner_id.parent_id.id]
+                if stock_share > 20:
+                    pool = [pid for pid in pool if self.onhand[pid] >= stock_share]
                 n_lines = min(len(pool), rng.choice([1, 2, 3, 3, 4, 5]))
                 lines = []
                 for pid in rng.sample(pool, n_lines):
                     # Keep what all reservations take well under the stock on hand.
-                    qty = max(1, min(rng.randint(1, 5), self.onhand[pid] // 20))
+                    qty = max(1, min(rng.randint(1, 5), self.onhand[pid] // stock_share))
                     lines.append((0, 0, {"product_id": pid, "product_uom_qty": qty}))
                 vals.append({"partner_id": user.partner_id.id, "order_line": lines})
             orders |= Order.create(vals)
@@ -775,44 +788,60 @@ class Generator:
             )
 
     def make_real_orders(self):
+        """The orders in Reserve: reserved through the real flow, a tenth of them,
+        then each of those copied nine times in SQL (``clone_orders``), as a
+        client re-ordering the same basket would have it; and the orders in
+        Processing, really submitted."""
         env = self.env
         ctx = {"tracking_disable": True, "mail_notrack": True, "mail_create_nolog": True}
         n_due = self.n["due_reservations"]
         n_load = self.n["load_reservations"]
         n_proc = self.n["processing_real"]
-        reserved = env["sale.order"]
+        todo = n_due + n_load
+        n_templates = todo // (1 + RESERVE_COPIES)
+        # The templates' baskets are reserved 1 + RESERVE_COPIES times over.
+        stock_share = 20 * (1 + RESERVE_COPIES)
+        real = todo - n_templates * RESERVE_COPIES
+        reserved = []
         batch = 100
         t0 = time.perf_counter()
-        todo = n_due + n_load
         done = 0
-        while done < todo:
-            count = min(batch, todo - done)
-            orders = self._new_orders(count).with_context(**ctx)
+        while done < real:
+            count = min(batch, real - done)
+            orders = self._new_orders(count, stock_share=stock_share).with_context(**ctx)
             self._submit(orders)
             self._reserve(orders)
             env.flush_all()
             self.cr.commit()
-            reserved |= orders
+            reserved += orders.ids
             done += count
             env.invalidate_all()
-            if done % 1000 == 0 or done == todo:
+            if done % 1000 == 0 or done == real:
                 rate = (time.perf_counter() - t0) / done
-                log(f"  reserved {done}/{todo} ({rate * 1000:.0f} ms per order)")
-        self.reserve_ms_per_order = round((time.perf_counter() - t0) * 1000 / max(1, todo), 1)
+                log(f"  reserved {done}/{real} ({rate * 1000:.0f} ms per order)")
+        self.reserve_ms_per_order = round((time.perf_counter() - t0) * 1000 / max(1, real), 1)
+        t1 = time.perf_counter()
+        reserved += clone_orders.clone_reserved_orders(env, reserved[:n_templates], RESERVE_COPIES)
+        self.cr.commit()
+        log(
+            f"  copied {n_templates} reserved orders {RESERVE_COPIES} times each in"
+            f" {time.perf_counter() - t1:.1f} s"
+        )
+        self.rng.shuffle(reserved)
         due = reserved[:n_due]
         load = reserved[n_due:]
         # The clock moves on: these reservations are past their deadline.
         past = self.now - timedelta(hours=1)
         self.cr.execute(
             "UPDATE sale_order SET agora_reserve_deadline = %s WHERE id IN %s",
-            [past, tuple(due.ids)],
+            [past, tuple(due)],
         )
         # These fall due during the load test (run.py moves their deadline).
         self.cr.execute(
             "UPDATE sale_order SET agora_reserve_deadline = %s WHERE id IN %s",
-            [self.now + timedelta(days=30), tuple(load.ids)],
+            [self.now + timedelta(days=30), tuple(load)],
         )
-        env["ir.config_parameter"].set_param("agora_bench.load_due_ids", json.dumps(load.ids))
+        env["ir.config_parameter"].set_param("agora_bench.load_due_ids", json.dumps(sorted(load)))
         processing = self._new_orders(n_proc).with_context(**ctx)
         # The real submission here: these are the orders staff review first.
         processing.action_agora_submit()
