@@ -4,7 +4,7 @@ from odoo.fields import Domain
 from odoo.tools import ormcache
 
 # The fields an agreement's cached assortment is read from.
-ASSORTMENT_FIELDS = {"category_ids", "product_ids"}
+ASSORTMENT_FIELDS = {"category_ids", "product_ids", "company_id"}
 
 
 class AgoraAgreement(models.Model):

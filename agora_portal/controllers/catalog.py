@@ -70,10 +70,9 @@ class AgoraCatalogPortal(AgoraPortal):
         agreement = Catalog._get_agreement(partner)
         # The category tree counts the products matching the search and the
         # filters, in every category: a category outside the tree is ignored.
-        tree_domain = Catalog._catalog_domain(
-            partner, agreement, search, None, in_stock=in_stock, ordered=ordered
+        tree_domain, counts, total = Catalog._count_catalog(
+            partner, agreement, search, in_stock=in_stock, ordered=ordered
         )
-        counts, total = Catalog._count_by_category(tree_domain)
         tree = Catalog._category_tree(partner, tree_domain, counts=counts)
         category_id = self._agora_int(category)
         current_node = next((node for node in tree if node["category"].id == category_id), None)

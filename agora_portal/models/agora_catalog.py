@@ -1,6 +1,6 @@
 from odoo import api, models
 from odoo.fields import Domain
-from odoo.tools import SQL, Query, float_compare, formatLang
+from odoo.tools import SQL, Query, float_compare, formatLang, ormcache
 
 STOCK_IN = "in"
 STOCK_LOW = "low"
@@ -230,6 +230,44 @@ class AgoraCatalog(models.AbstractModel):
         """
         groups = self._products()._read_group(domain, ["categ_id"], ["__count"])
         return {categ: count for categ, count in groups if categ}, sum(n for _c, n in groups)
+
+    @api.model
+    def _count_catalog(self, partner, agreement, search=None, in_stock=False, ordered=False):
+        """The catalog's domain for a search and filters (all categories), and
+        its products counted per category.
+
+        Without a search or a filter that is the agreement's whole assortment,
+        whose counts are kept in the registry cache (``_count_assortment``).
+
+        :return: (domain, {category: count}, the number of products of ``domain``)
+        """
+        domain = self._catalog_domain(partner, agreement, search, None, in_stock, ordered)
+        if (search or "").split() or in_stock or ordered:
+            return domain, *self._count_by_category(domain)
+        groups = self._count_assortment(agreement.id)
+        # sudo: portal users cannot read categories; these are the client's own
+        # assortment's, read for their names and paths in the category tree.
+        Category = self.env["product.category"].sudo()
+        counts = {Category.browse(categ_id): count for categ_id, count in groups if categ_id}
+        return domain, counts, sum(count for _categ_id, count in groups)
+
+    @api.model
+    @ormcache("agreement_id")
+    def _count_assortment(self, agreement_id):
+        """((category id or False, number of products), ...) of an agreement's
+        whole assortment, or of every saleable product without agreement.
+
+        Every catalog page without a search or a filter shows these counts, and
+        counting 10,000 products is the page's costliest query: they are kept
+        until an agreement, a category, or whether a product is in an
+        assortment changes (each of those clears the registry cache).
+        """
+        # sudo: the assortment is the same whoever asks; callers check access.
+        agreement = self.env["agora.agreement"].sudo().browse(agreement_id)
+        groups = self._products()._read_group(
+            self._assortment_domain(agreement), ["categ_id"], ["__count"]
+        )
+        return tuple((categ.id, count) for categ, count in groups)
 
     @api.model
     def _category_tree(self, partner, domain, counts=None):

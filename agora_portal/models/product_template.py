@@ -2,6 +2,9 @@ from odoo import models
 
 # What the price of one unit is computed from, on the template.
 PRICE_KEY_FIELDS = {"list_price", "categ_id", "uom_id", "company_id", "currency_id"}
+# What decides whether the template's variants are in an assortment, and in
+# which category they are counted.
+ASSORTMENT_FIELDS = {"active", "categ_id", "sale_ok", "company_id"}
 
 
 class ProductTemplate(models.Model):
@@ -13,4 +16,12 @@ class ProductTemplate(models.Model):
             self.env["agora.catalog.price"]._invalidate_products(
                 self.with_context(active_test=False).product_variant_ids
             )
+        if ASSORTMENT_FIELDS & vals.keys():
+            # The catalog's cached category counts (agora.catalog._count_assortment).
+            self.env.registry.clear_cache()
+        return res
+
+    def unlink(self):
+        res = super().unlink()
+        self.env.registry.clear_cache()
         return res

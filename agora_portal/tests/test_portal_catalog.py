@@ -52,6 +52,35 @@ class TestAgoraPortalCatalog(AgoraPortalHttpCase):
         self.assertEqual(skus(html), ["AGP-PNT-04"])
         self.assertRegex(html, price_re(self.paint, "50.00"))
 
+    def test_category_counts_follow_changes_to_the_catalog(self):
+        """The counts of the whole assortment are kept between requests; a moved,
+        new, archived or unsold product and a changed assortment show at once."""
+        self._login(self.user_alfa)
+
+        def counts():
+            html = self._get("/my/catalog").text
+            found = re.findall(r"(AGP [\w ]+?)</span>\s*</span>\s*<span[^>]*>(\d+)<", html)
+            return {name: int(count) for name, count in found}
+
+        self.assertEqual(counts(), {"AGP Goods": 4, "AGP Tools": 3, "AGP Misc": 1})
+        self.assertEqual(counts(), {"AGP Goods": 4, "AGP Tools": 3, "AGP Misc": 1})
+        # Out of the agreement's categories: gone from the catalog.
+        self.hammer.product_tmpl_id.categ_id = self.categ_misc
+        self.assertEqual(counts(), {"AGP Goods": 3, "AGP Tools": 2, "AGP Misc": 1})
+        self._agp_product("Chisel", "AGP-CHI-06", self.categ_hand, 12.0)
+        self.assertEqual(counts(), {"AGP Goods": 4, "AGP Tools": 3, "AGP Misc": 1})
+        self.drill.active = False
+        self.assertEqual(counts(), {"AGP Goods": 3, "AGP Tools": 2, "AGP Misc": 1})
+        self.saw.product_tmpl_id.sale_ok = False
+        self.assertEqual(counts(), {"AGP Goods": 2, "AGP Tools": 1, "AGP Misc": 1})
+        self.agreement_alfa.product_ids |= self.hammer
+        self.assertEqual(counts(), {"AGP Goods": 3, "AGP Tools": 1, "AGP Misc": 2})
+        # A search counts what it finds, the cache aside.
+        html = self._get("/my/catalog", params={"search": "chisel"}).text
+        self.assertEqual(skus(html), ["AGP-CHI-06"])
+        self.assertRegex(html, r"AGP Tools</span>\s*</span>\s*<span[^>]*>1<")
+        self.assertNotIn("AGP Misc", html)
+
     def test_stock_quantity_hidden_when_the_company_says_so(self):
         self.company.agora_show_stock_quantity = False
         self._login(self.user_alfa)
