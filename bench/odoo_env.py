@@ -5,6 +5,7 @@ Used by the generator, the expiry-cron benchmark and the end-of-run checks.
 
 import contextlib
 import os
+import sys
 import threading
 from pathlib import Path
 
@@ -108,6 +109,15 @@ def drop_db(dbname):
     shutil.rmtree(filestore(dbname), ignore_errors=True)
 
 
+def release_connections(dbname):
+    """Close this process's pooled connections to ``dbname``: PostgreSQL copies
+    a database only while no one is connected to it (after ``generate`` ran in
+    this process, its connections stay in Odoo's pool)."""
+    sql_db = sys.modules.get("odoo.sql_db")
+    if sql_db is not None:
+        sql_db.close_db(dbname)
+
+
 def clone_db(src, dst):
     """Copy database ``src`` and its filestore to ``dst`` (replacing it).
 
@@ -116,6 +126,7 @@ def clone_db(src, dst):
     import subprocess  # noqa: PLC0415
 
     drop_db(dst)
+    release_connections(src)
     psql(f'CREATE DATABASE "{dst}" WITH TEMPLATE "{src}"')
     src_store, dst_store = filestore(src), filestore(dst)
     if src_store.exists():

@@ -417,6 +417,8 @@ def evaluate(res):
             idem.get("db_ok") and not idem.get("error_answers"),
         )
         add("database checks", len(ch["problems"]), ch["ok"])
+    if "failure" in res:
+        add("every benchmark ran", "no: see FAILED above", False)
     add("whole run < 30 min", f"{res['total_s']:.0f} s", res["total_s"] < TARGETS["total_s"])
     return targets
 
