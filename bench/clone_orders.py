@@ -23,6 +23,8 @@ Created" and "created from" notes) are not copied.
 
 import logging
 
+from odoo.tools import SQL
+
 _logger = logging.getLogger(__name__)
 
 # Copied tables, parents first, with the SQL selecting the templates' rows.
@@ -102,6 +104,10 @@ OVERRIDES = {
     ("account_move", "name"): "'copy/' || m.new_id",
     ("sale_order", "date_order"): "t.date_order - m.k * interval '1 hour'",
     ("sale_order", "agora_submitted_date"): "t.agora_submitted_date - m.k * interval '1 hour'",
+    # A portal token is the order's own; the invoices' are renewed in _rename.
+    ("sale_order", "access_token"): (
+        "CASE WHEN t.access_token IS NULL THEN NULL ELSE gen_random_uuid()::text END"
+    ),
 }
 
 
@@ -195,6 +201,51 @@ def _copy_tables(cr, copies):
             """,
             [copies],
         )
+
+
+def _check_nothing_left_behind(cr):
+    """Refuse the copies when a template's row is referenced from a row not
+    copied (a second delivery step, a payment, a return, a move outside the
+    order's lines...): its copies would lack it. Polymorphic references
+    (chatter notes) are not checked."""
+    copied = [table for table, _selection in TABLES]
+    known = set(RELATIONS)
+    cr.execute(
+        """
+        SELECT referencing.relname, a.attname, referenced.relname
+          FROM pg_constraint c
+          JOIN pg_class referencing ON referencing.oid = c.conrelid
+          JOIN pg_class referenced ON referenced.oid = c.confrelid
+          JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+         WHERE c.contype = 'f' AND referenced.relname = ANY(%s)
+         ORDER BY 1, 2
+        """,
+        [copied],
+    )
+    left = []
+    for table, column, target in cr.fetchall():
+        if table in known:
+            continue
+        # A copied table's rows that point at a template's row must be copied too.
+        not_copied = (
+            SQL(" AND id NOT IN (SELECT old_id FROM %s)", SQL.identifier(f"clone_map_{table}"))
+            if table in copied
+            else SQL()
+        )
+        cr.execute(
+            SQL(
+                "SELECT EXISTS (SELECT 1 FROM %s"
+                " WHERE %s IN (SELECT old_id FROM %s WHERE k = 1)%s)",
+                SQL.identifier(table),
+                SQL.identifier(column),
+                SQL.identifier(f"clone_map_{target}"),
+                not_copied,
+            )
+        )
+        if cr.fetchone()[0]:
+            left.append(f"{table}.{column}")
+    if left:
+        raise RuntimeError(f"the reserved orders have rows the copy would leave out: {left}")
 
 
 def _rename(env):
@@ -313,7 +364,10 @@ def _rename(env):
         UPDATE account_move_line l
            SET move_name = c.new_name,
                ref = replace(l.ref, c.old_order, c.new_order),
-               name = replace(replace(l.name, c.old_name, c.new_name), c.old_order, c.new_order)
+               name = CASE WHEN l.display_type = 'payment_term'
+                           THEN replace(replace(l.name, c.old_name, c.new_name),
+                                        c.old_order, c.new_order)
+                           ELSE l.name END
           FROM clone_invoice_order c
          WHERE l.move_id = c.move_id;
         """
@@ -373,6 +427,7 @@ def clone_reserved_orders(env, template_ids, copies):
     cr.execute("CREATE TEMP TABLE clone_template (id int PRIMARY KEY) ON COMMIT DROP")
     cr.execute("INSERT INTO clone_template SELECT unnest(%s::int[])", [list(template_ids)])
     _copy_tables(cr, copies)
+    _check_nothing_left_behind(cr)
     _rename(env)
     _reserve_copied_stock(cr)
     cr.execute("SELECT new_id FROM clone_map_sale_order ORDER BY new_id")

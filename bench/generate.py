@@ -713,8 +713,8 @@ class Generator:
         """Create ``count`` orders through the ORM, in batches, for the portal users.
 
         :param stock_share: each line takes at most 1/stock_share of the
-            product's stock on hand (products with less than that are not
-            ordered, but for stock_share 20 which also orders products out of stock)
+            product's stock on hand, and above 20 only products with at least
+            stock_share units on hand are ordered (the copied reservations)
         """
         env = self.env
         rng = self.rng
