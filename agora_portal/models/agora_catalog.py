@@ -260,7 +260,8 @@ class AgoraCatalog(models.AbstractModel):
         Every catalog page without a search or a filter shows these counts, and
         counting 10,000 products is the page's costliest query: they are kept
         until an agreement, a category, or whether a product is in an
-        assortment changes (each of those clears the registry cache).
+        assortment changes (each of those clears the registry cache, see
+        ``_clear_assortment_counts``).
         """
         # sudo: the assortment is the same whoever asks; callers check access.
         agreement = self.env["agora.agreement"].sudo().browse(agreement_id)
@@ -268,6 +269,22 @@ class AgoraCatalog(models.AbstractModel):
             self._assortment_domain(agreement), ["categ_id"], ["__count"]
         )
         return tuple((categ.id, count) for categ, count in groups)
+
+    @api.model
+    def _clear_assortment_counts(self, records, fnames=(), before=None):
+        """Drop the cached category counts (``_count_assortment``) when
+        ``records`` (products or templates) changed what decides whether they
+        are in an assortment and where they are counted.
+
+        The registry cache is cleared in every worker (the ORM signals it at
+        commit), with Odoo's other cached values: done only on a real change.
+
+        :param fnames: the fields written; with ``before``, their values before
+            the write (``_agora_assortment_values``), to skip writes that change nothing
+        """
+        if before is not None and records._agora_assortment_values(fnames) == before:
+            return
+        self.env.registry.clear_cache()
 
     @api.model
     def _category_tree(self, partner, domain, counts=None):

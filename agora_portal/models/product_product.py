@@ -21,23 +21,32 @@ class ProductProduct(models.Model):
     )
 
     # A new, changed or deleted product changes the catalog's cached category
-    # counts (agora.catalog._count_assortment).
+    # counts (agora.catalog._count_assortment). Odoo's product module clears
+    # the registry cache on these as well (its variant caches); the counts do
+    # not rely on it.
+
+    def _agora_assortment_values(self, fnames):
+        """The values of ``fnames`` per product, to tell whether a write changed them."""
+        fnames = sorted(fnames)
+        return [tuple(product[f] for f in fnames) for product in self]
 
     @api.model_create_multi
     def create(self, vals_list):
         products = super().create(vals_list)
-        self.env.registry.clear_cache()
+        self.env["agora.catalog"]._clear_assortment_counts(products)
         return products
 
     def write(self, vals):
+        watched = ASSORTMENT_FIELDS & vals.keys()
+        before = self._agora_assortment_values(watched) if watched else None
         res = super().write(vals)
         if PRICE_KEY_FIELDS & vals.keys():
             self.env["agora.catalog.price"]._invalidate_products(self)
-        if ASSORTMENT_FIELDS & vals.keys():
-            self.env.registry.clear_cache()
+        if watched:
+            self.env["agora.catalog"]._clear_assortment_counts(self, watched, before)
         return res
 
     def unlink(self):
         res = super().unlink()
-        self.env.registry.clear_cache()
+        self.env["agora.catalog"]._clear_assortment_counts(self)
         return res

@@ -75,11 +75,20 @@ class TestAgoraPortalCatalog(AgoraPortalHttpCase):
         self.assertEqual(counts(), {"AGP Goods": 2, "AGP Tools": 1, "AGP Misc": 1})
         self.agreement_alfa.product_ids |= self.hammer
         self.assertEqual(counts(), {"AGP Goods": 3, "AGP Tools": 1, "AGP Misc": 2})
+        # Another company's product is not in Alfa's company's assortment.
+        nails = self._agp_product("Nails", "AGP-NAI-07", self.categ_hand, 3.0)
+        self.assertEqual(counts(), {"AGP Goods": 4, "AGP Tools": 2, "AGP Misc": 2})
+        other_company = self.env["res.company"].create({"name": "AGP Other Company"})
+        nails.product_tmpl_id.company_id = other_company
+        self.assertEqual(counts(), {"AGP Goods": 3, "AGP Tools": 1, "AGP Misc": 2})
+        # A deleted product.
+        self.env["product.product"].search([("default_code", "=", "AGP-CHI-06")]).unlink()
+        self.assertEqual(counts(), {"AGP Goods": 2, "AGP Misc": 2})
         # A search counts what it finds, the cache aside.
-        html = self._get("/my/catalog", params={"search": "chisel"}).text
-        self.assertEqual(skus(html), ["AGP-CHI-06"])
-        self.assertRegex(html, r"AGP Tools</span>\s*</span>\s*<span[^>]*>1<")
-        self.assertNotIn("AGP Misc", html)
+        html = self._get("/my/catalog", params={"search": "glue"}).text
+        self.assertEqual(skus(html), ["AGP-GLU-05"])
+        self.assertRegex(html, r"AGP Misc</span>\s*</span>\s*<span[^>]*>1<")
+        self.assertNotIn("AGP Tools", html)
 
     def test_stock_quantity_hidden_when_the_company_says_so(self):
         self.company.agora_show_stock_quantity = False

@@ -58,6 +58,34 @@ class TestAgoraPortalQueries(AgoraPortalHttpCase):
                 self.assertEqual(len(set(counts.values())), 1, counts)
                 self.assertEqual(counts["10 products"], PINNED_PAGE_QUERIES[sortby], counts)
 
+    def test_catalog_search_page_queries_do_not_grow(self):
+        """A search counts its own results per category (the cached counts are
+        the whole assortment's): one query more than the plain page, whatever
+        the number of products found."""
+        self._login(self.user_alfa)
+        url = "/my/catalog?search=Bolt"
+        self.bolts[6:].active = False  # 6 found
+        self._queries(url)  # warm-up
+        six = self._queries(url)
+        self.bolts.active = True  # 56 found
+        self._queries(url)
+        self.assertEqual(self._queries(f"{url}&ppg=80"), six)
+        self.assertEqual(six, PINNED_PAGE_QUERIES["name"] + 1)
+
+    def test_unchanged_products_keep_the_cached_counts(self):
+        """Saving products without changing their category, sale or company
+        keeps the cached category counts (and Odoo's other cached values); a
+        real change counts again."""
+        self._login(self.user_alfa)
+        self._queries("/my/catalog")
+        cached = self._queries("/my/catalog")
+        self.bolts.product_tmpl_id.write(
+            {"categ_id": self.categ_tools.id, "sale_ok": True, "company_id": False}
+        )
+        self.assertEqual(self._queries("/my/catalog"), cached)
+        self.bolts[:1].product_tmpl_id.sale_ok = False
+        self.assertGreater(self._queries("/my/catalog"), cached)
+
     def test_catalog_search_model_is_pinned(self):
         """One page of the catalog: agreement, products, prices, stock, in a fixed
         number of queries whatever the page size."""
