@@ -271,6 +271,13 @@ class AgoraCatalog(models.AbstractModel):
         return tuple((categ.id, count) for categ, count in groups)
 
     @api.model
+    def _assortment_values(self, records, fnames):
+        """The values of ``fnames`` per record (products or templates), to tell
+        whether a write changed what the cached category counts depend on."""
+        fnames = sorted(fnames)
+        return [tuple(record[fname] for fname in fnames) for record in records]
+
+    @api.model
     def _clear_assortment_counts(self, records, fnames=(), before=None):
         """Drop the cached category counts (``_count_assortment``) when
         ``records`` (products or templates) changed what decides whether they
@@ -280,9 +287,9 @@ class AgoraCatalog(models.AbstractModel):
         commit), with Odoo's other cached values: done only on a real change.
 
         :param fnames: the fields written; with ``before``, their values before
-            the write (``_agora_assortment_values``), to skip writes that change nothing
+            the write (``_assortment_values``), to skip writes that change nothing
         """
-        if before is not None and records._agora_assortment_values(fnames) == before:
+        if before is not None and self._assortment_values(records, fnames) == before:
             return
         self.env.registry.clear_cache()
 

@@ -25,11 +25,6 @@ class ProductProduct(models.Model):
     # the registry cache on these as well (its variant caches); the counts do
     # not rely on it.
 
-    def _agora_assortment_values(self, fnames):
-        """The values of ``fnames`` per product, to tell whether a write changed them."""
-        fnames = sorted(fnames)
-        return [tuple(product[f] for f in fnames) for product in self]
-
     @api.model_create_multi
     def create(self, vals_list):
         products = super().create(vals_list)
@@ -37,13 +32,14 @@ class ProductProduct(models.Model):
         return products
 
     def write(self, vals):
+        Catalog = self.env["agora.catalog"]
         watched = ASSORTMENT_FIELDS & vals.keys()
-        before = self._agora_assortment_values(watched) if watched else None
+        before = Catalog._assortment_values(self, watched) if watched else None
         res = super().write(vals)
         if PRICE_KEY_FIELDS & vals.keys():
             self.env["agora.catalog.price"]._invalidate_products(self)
         if watched:
-            self.env["agora.catalog"]._clear_assortment_counts(self, watched, before)
+            Catalog._clear_assortment_counts(self, watched, before)
         return res
 
     def unlink(self):

@@ -10,21 +10,17 @@ ASSORTMENT_FIELDS = {"active", "categ_id", "sale_ok", "company_id"}
 class ProductTemplate(models.Model):
     _inherit = "product.template"
 
-    def _agora_assortment_values(self, fnames):
-        """The values of ``fnames`` per template, to tell whether a write changed them."""
-        fnames = sorted(fnames)
-        return [tuple(template[f] for f in fnames) for template in self]
-
     def write(self, vals):
+        Catalog = self.env["agora.catalog"]
         watched = ASSORTMENT_FIELDS & vals.keys()
-        before = self._agora_assortment_values(watched) if watched else None
+        before = Catalog._assortment_values(self, watched) if watched else None
         res = super().write(vals)
         if PRICE_KEY_FIELDS & vals.keys():
             self.env["agora.catalog.price"]._invalidate_products(
                 self.with_context(active_test=False).product_variant_ids
             )
         if watched:
-            self.env["agora.catalog"]._clear_assortment_counts(self, watched, before)
+            Catalog._clear_assortment_counts(self, watched, before)
         return res
 
     def unlink(self):
