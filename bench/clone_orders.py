@@ -248,28 +248,41 @@ def _check_nothing_left_behind(cr):
         raise RuntimeError(f"the reserved orders have rows the copy would leave out: {left}")
 
 
+def _name_table(cr, table, ids, names):
+    """Temporary table ``clone_<table>_name`` (new_id, old_name, new_name): the
+    copies' new names (``names``, for the rows ``ids``) beside their templates'."""
+    cr.execute(
+        SQL(
+            """
+            CREATE TEMP TABLE %(name)s ON COMMIT DROP AS
+            SELECT m.new_id, t.name AS old_name, n.name AS new_name
+              FROM %(map)s m
+              JOIN %(table)s t ON t.id = m.old_id
+              JOIN unnest(%(ids)s::int[], %(names)s::varchar[]) AS n(id, name) ON n.id = m.new_id
+            """,
+            name=SQL.identifier(f"clone_{table}_name"),
+            map=SQL.identifier(f"clone_map_{table}"),
+            table=SQL.identifier(table),
+            ids=list(ids),
+            names=list(names),
+        )
+    )
+
+
 def _rename(env):
     """New names: orders and deliveries from their sequences, invoices in their journal's."""
     cr = env.cr
     cr.execute("SELECT new_id FROM clone_map_sale_order ORDER BY new_id")
     order_ids = [row[0] for row in cr.fetchall()]
     sequence = env["ir.sequence"].sudo().search([("code", "=", "sale.order")], limit=1)
-    cr.execute("CREATE TEMP TABLE clone_name (id int PRIMARY KEY, name varchar) ON COMMIT DROP")
-    cr.execute(
-        "INSERT INTO clone_name SELECT * FROM unnest(%s::int[], %s::varchar[])",
-        [order_ids, [sequence._next() for _ in order_ids]],
-    )
+    _name_table(cr, "sale_order", order_ids, [sequence._next() for _ in order_ids])
     # The template's name is replaced by the copy's in the texts derived from it.
     cr.execute(
         """
-        CREATE TEMP TABLE clone_order_name ON COMMIT DROP AS
-        SELECT m.new_id, t.name AS old_name, n.name AS new_name
-          FROM clone_map_sale_order m
-          JOIN sale_order t ON t.id = m.old_id
-          JOIN clone_name n ON n.id = m.new_id;
-        UPDATE sale_order so SET name = c.new_name FROM clone_order_name c WHERE so.id = c.new_id;
+        UPDATE sale_order so SET name = c.new_name
+          FROM clone_sale_order_name c WHERE so.id = c.new_id;
         UPDATE stock_reference r SET name = replace(r.name, c.old_name, c.new_name)
-          FROM stock_reference_sale_rel rel, clone_order_name c, clone_map_stock_reference m
+          FROM stock_reference_sale_rel rel, clone_sale_order_name c, clone_map_stock_reference m
          WHERE rel.reference_id = r.id AND rel.sale_id = c.new_id AND m.new_id = r.id;
         """
     )
@@ -284,26 +297,20 @@ def _rename(env):
     rows = cr.fetchall()
     types = env["stock.picking.type"].sudo().browse({type_id for _p, type_id in rows})
     sequences = {picking_type.id: picking_type.sequence_id for picking_type in types}
-    cr.execute("TRUNCATE clone_name")
-    cr.execute(
-        "INSERT INTO clone_name SELECT * FROM unnest(%s::int[], %s::varchar[])",
-        [[p for p, _t in rows], [sequences[t]._next() for _p, t in rows]],
+    _name_table(
+        cr, "stock_picking", [p for p, _t in rows], [sequences[t]._next() for _p, t in rows]
     )
     cr.execute(
         """
-        CREATE TEMP TABLE clone_picking_name ON COMMIT DROP AS
-        SELECT m.new_id, t.name AS old_name, n.name AS new_name
-          FROM clone_map_stock_picking m
-          JOIN stock_picking t ON t.id = m.old_id
-          JOIN clone_name n ON n.id = m.new_id;
         UPDATE stock_picking p
            SET name = c.new_name, origin = replace(p.origin, o.old_name, o.new_name)
-          FROM clone_picking_name c, clone_order_name o
+          FROM clone_stock_picking_name c, clone_sale_order_name o
          WHERE p.id = c.new_id AND o.new_id = p.sale_id;
         UPDATE stock_move mv
            SET reference = replace(mv.reference, c.old_name, c.new_name),
                origin = replace(mv.origin, o.old_name, o.new_name)
-          FROM clone_picking_name c, stock_picking p, clone_order_name o, clone_map_stock_move m
+          FROM clone_stock_picking_name c, stock_picking p, clone_sale_order_name o,
+               clone_map_stock_move m
          WHERE mv.picking_id = c.new_id AND p.id = c.new_id AND o.new_id = p.sale_id
            AND m.new_id = mv.id;
         """
@@ -350,7 +357,7 @@ def _rename(env):
           JOIN account_move_line l ON l.move_id = mv.new_id
           JOIN sale_order_line_invoice_rel rel ON rel.invoice_line_id = l.id
           JOIN sale_order_line sl ON sl.id = rel.order_line_id
-          JOIN clone_order_name o ON o.new_id = sl.order_id;
+          JOIN clone_sale_order_name o ON o.new_id = sl.order_id;
         UPDATE account_move am
            SET name = c.new_name,
                sequence_number = n.number,
