@@ -54,7 +54,8 @@ class TestAgoraPortalCatalog(AgoraPortalHttpCase):
 
     def test_category_counts_follow_changes_to_the_catalog(self):
         """The counts of the whole assortment are kept between requests; a moved,
-        new, archived or unsold product and a changed assortment show at once."""
+        new, archived, unsold, other company's or deleted product and a changed
+        assortment show at once."""
         self._login(self.user_alfa)
 
         def counts():
