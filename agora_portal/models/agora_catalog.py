@@ -247,8 +247,9 @@ class AgoraCatalog(models.AbstractModel):
         groups = self._count_assortment(agreement.id)
         # sudo: portal users cannot read categories; these are the client's own
         # assortment's, read for their names and paths in the category tree.
-        Category = self.env["product.category"].sudo()
-        counts = {Category.browse(categ_id): count for categ_id, count in groups if categ_id}
+        categorized = [(categ_id, count) for categ_id, count in groups if categ_id]
+        categories = self.env["product.category"].sudo().browse([c for c, _n in categorized])
+        counts = dict(zip(categories, (count for _c, count in categorized), strict=True))
         return domain, counts, sum(count for _categ_id, count in groups)
 
     @api.model
@@ -272,16 +273,16 @@ class AgoraCatalog(models.AbstractModel):
 
     @api.model
     def _assortment_values(self, records, fnames):
-        """The values of ``fnames`` per record (products or templates), to tell
-        whether a write changed what the cached category counts depend on."""
+        """The values of ``fnames`` per record (templates), to tell whether a
+        write changed what the cached category counts depend on."""
         fnames = sorted(fnames)
         return [tuple(record[fname] for fname in fnames) for record in records]
 
     @api.model
     def _clear_assortment_counts(self, records, fnames=(), before=None):
         """Drop the cached category counts (``_count_assortment``) when
-        ``records`` (products or templates) changed what decides whether they
-        are in an assortment and where they are counted.
+        ``records`` (templates) changed what decides whether their variants are
+        in an assortment and where they are counted.
 
         The registry cache is cleared in every worker (the ORM signals it at
         commit), with Odoo's other cached values: done only on a real change.
