@@ -111,6 +111,12 @@ OVERRIDES = {
 }
 
 
+def _scalar(cr, query, params=None):
+    """The single value ``query`` returns."""
+    cr.execute(query, params)
+    return cr.fetchone()[0]
+
+
 def _columns(cr, table):
     cr.execute(
         "SELECT column_name FROM information_schema.columns"
@@ -232,17 +238,14 @@ def _check_nothing_left_behind(cr):
             if table in copied
             else SQL()
         )
-        cr.execute(
-            SQL(
-                "SELECT EXISTS (SELECT 1 FROM %s"
-                " WHERE %s IN (SELECT old_id FROM %s WHERE k = 1)%s)",
-                SQL.identifier(table),
-                SQL.identifier(column),
-                SQL.identifier(f"clone_map_{target}"),
-                not_copied,
-            )
+        referenced = SQL(
+            "SELECT EXISTS (SELECT 1 FROM %s WHERE %s IN (SELECT old_id FROM %s WHERE k = 1)%s)",
+            SQL.identifier(table),
+            SQL.identifier(column),
+            SQL.identifier(f"clone_map_{target}"),
+            not_copied,
         )
-        if cr.fetchone()[0]:
+        if _scalar(cr, referenced):
             left.append(f"{table}.{column}")
     if left:
         raise RuntimeError(f"the reserved orders have rows the copy would leave out: {left}")
@@ -329,12 +332,15 @@ def _rename(env):
     for _move_id, journal_id, prefix, name, number in rows:
         key = (journal_id, prefix)
         if key not in last:
-            cr.execute(
-                "SELECT max(sequence_number) FROM account_move"
-                " WHERE journal_id = %s AND sequence_prefix = %s",
-                [journal_id, prefix],
+            last[key] = (
+                _scalar(
+                    cr,
+                    "SELECT max(sequence_number) FROM account_move"
+                    " WHERE journal_id = %s AND sequence_prefix = %s",
+                    [journal_id, prefix],
+                )
+                or 0
             )
-            last[key] = cr.fetchone()[0] or 0
         last[key] += 1
         width = len(name) - len(prefix) if name.startswith(prefix) else len(str(number))
         numbers.append((last[key], f"{prefix}{str(last[key]).zfill(width)}"))
@@ -379,11 +385,11 @@ def _rename(env):
          WHERE l.move_id = c.move_id;
         """
     )
-    cr.execute(
+    unnamed = _scalar(
+        cr,
         "SELECT count(*) FROM clone_map_account_move m"
-        " WHERE NOT EXISTS (SELECT 1 FROM clone_invoice_order c WHERE c.move_id = m.new_id)"
+        " WHERE NOT EXISTS (SELECT 1 FROM clone_invoice_order c WHERE c.move_id = m.new_id)",
     )
-    unnamed = cr.fetchone()[0]
     if unnamed:
         raise RuntimeError(f"{unnamed} copied invoices are linked to no copied order")
 
@@ -400,8 +406,7 @@ def _reserve_copied_stock(cr):
          GROUP BY product_id, location_id, lot_id, package_id, owner_id
         """
     )
-    cr.execute("SELECT count(*) FROM clone_reserved")
-    groups = cr.fetchone()[0]
+    groups = _scalar(cr, "SELECT count(*) FROM clone_reserved")
     cr.execute(
         """
         UPDATE stock_quant q SET reserved_quantity = q.reserved_quantity + r.quantity
@@ -414,11 +419,11 @@ def _reserve_copied_stock(cr):
     )
     if cr.rowcount != groups:
         raise RuntimeError(f"copied reservations match {cr.rowcount} quants, not {groups}")
-    cr.execute(
+    over = _scalar(
+        cr,
         "SELECT count(*) FROM stock_quant WHERE reserved_quantity > quantity"
-        " AND product_id IN (SELECT product_id FROM clone_reserved)"
+        " AND product_id IN (SELECT product_id FROM clone_reserved)",
     )
-    over = cr.fetchone()[0]
     if over:
         raise RuntimeError(f"copying the reservations over-reserves {over} quants")
 
