@@ -27,10 +27,11 @@ DELIVERY_STATUSES = [
     ("shipped", "Shipped"),
 ]
 CLOSE_REASONS = [("done", "Done"), ("cancelled", "Cancelled"), ("expired", "Expired")]
-# What may make the expiry of one order fail while the others can go on: Odoo
-# refusing to cancel one of its documents, or a concurrent transaction updating
-# the same rows (staff reserving the same stock quants at that moment).
-EXPIRY_RETRIABLE_ERRORS = (
+# What may make one order of a cron's batch fail while the others can go on:
+# Odoo refusing one of its documents (to cancel it, or to render its email), or
+# a concurrent transaction updating the same rows (staff reserving the same
+# stock quants at that moment).
+BATCH_RETRIABLE_ERRORS = (
     UserError,
     ValidationError,
     psycopg2.errors.SerializationFailure,
@@ -108,6 +109,15 @@ class SaleOrder(models.Model):
         string="Reserved Until", readonly=True, copy=False, tracking=True, index=True
     )
     agora_reminder_sent = fields.Boolean(readonly=True, copy=False)
+    agora_state_mail_pending = fields.Selection(
+        AGORA_STATES,
+        string="Status Email Pending",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The status whose email to the client the 'Agora: send status emails' job is "
+        "still to send (orders the expiry cron closed).",
+    )
     agora_agreement_id = fields.Many2one(
         "agora.agreement",
         string="Agreement",
@@ -406,8 +416,25 @@ class SaleOrder(models.Model):
                 changed_state |= order
         if changed_state:
             self.env["agora.notification"]._notify_state_change(changed_state)
-            changed_state._agora_post_state_mails()
+            if self.env.context.get("agora_defer_state_mails"):
+                changed_state._agora_defer_state_mails()
+            else:
+                changed_state._agora_post_state_mails()
         return tracking
+
+    def _agora_defer_state_mails(self):
+        """Leave the status emails of these orders to the status email job.
+
+        The expiry cron closes hundreds of orders at a time: freeing their
+        stock must neither wait for their emails (rendered and posted one by
+        one, half of its time) nor fail with them (a template staff broke).
+        The job is woken to send them as soon as the change is committed.
+        """
+        for state, orders in self.grouped("agora_state").items():
+            orders.agora_state_mail_pending = state
+        # sudo: whoever changed the orders (the cron, staff running it by hand)
+        # wakes the job that emails their clients.
+        self.env.ref("agora_orders.ir_cron_agora_send_state_mails").sudo()._trigger()
 
     def _agora_post_state_mails(self):
         """Email each client its order's new status (its template per status,
@@ -758,7 +785,8 @@ class SaleOrder(models.Model):
         domain = self._agora_expiry_domain(now)
         orders = self.search(domain, limit=batch_size, order="agora_reserve_deadline, id")
         orders = orders.try_lock_for_update(allow_referencing=True)
-        done = orders._agora_expire_batch(now)
+        # The clients' emails are left to their own job (_agora_defer_state_mails).
+        done = orders.with_context(agora_defer_state_mails=True)._agora_expire_batch(now)
         remaining = self.search_count(domain) if len(orders) == batch_size else 0
         self._agora_commit_progress(len(done), remaining)
         return done
@@ -766,34 +794,49 @@ class SaleOrder(models.Model):
     def _agora_expire_batch(self, now):
         """Expire the due orders of the batch; return those expired.
 
-        The batch is expired at once, in one savepoint: Odoo's invoice and
-        picking cancellation, the tracking and the emails cost far less per
-        order done together. Should the batch fail (an order Odoo refuses to
-        cancel, or a concurrent update of the same stock), it is rolled back and
-        redone order by order, each in its own savepoint: the orders that fail
-        again stay due for the next run, the others are expired.
+        The batch is expired at once: Odoo's invoice and picking cancellation
+        and the tracking cost far less per order done together. Should it fail
+        (an order Odoo refuses to cancel, or a concurrent update of the same
+        stock), the orders that fail again alone stay due for the next run.
         """
         orders = self.filtered_domain(self._agora_expiry_domain(now))
-        if not orders:
-            return orders
+        done, failures = orders._agora_batch_or_one_by_one(
+            lambda batch: batch._agora_expire_reservations(now), "Expiring"
+        )
+        for order, error in failures.items():
+            self._agora_log_expiry_failure(order, error)
+        return done
+
+    def _agora_batch_or_one_by_one(self, action, description):
+        """Run ``action`` on these orders at once, in a savepoint; should that
+        fail, roll it back and run it on each order in its own savepoint.
+
+        Return the orders it succeeded on, and a dict of those it failed on
+        with their error. Only the errors of ``BATCH_RETRIABLE_ERRORS`` are
+        caught: Odoo refusing one order, or a concurrent transaction.
+        ``description`` names the action in the server log.
+        """
+        if not self:
+            return self, {}
         try:
             with self.env.cr.savepoint():
-                orders._agora_expire_reservations(now)
-            return orders
-        except EXPIRY_RETRIABLE_ERRORS as error:
-            if len(orders) == 1:
-                self._agora_log_expiry_failure(orders, error)
-                return self.browse()
-            _logger.info("Expiring %d orders at once failed (%s); one by one", len(orders), error)
-        done = self.browse()
-        for order in orders:
+                action(self)
+            return self, {}
+        except BATCH_RETRIABLE_ERRORS as error:
+            if len(self) == 1:
+                return self.browse(), {self: error}
+            _logger.info(
+                "%s %d orders at once failed (%s); one by one", description, len(self), error
+            )
+        done, failures = self.browse(), {}
+        for order in self:
             try:
                 with self.env.cr.savepoint():
-                    order._agora_expire_reservations(now)
+                    action(order)
                 done |= order
-            except EXPIRY_RETRIABLE_ERRORS as error:
-                self._agora_log_expiry_failure(order, error)
-        return done
+            except BATCH_RETRIABLE_ERRORS as error:
+                failures[order] = error
+        return done, failures
 
     def _agora_log_expiry_failure(self, order, error):
         if isinstance(error, (UserError, ValidationError)):
@@ -808,6 +851,46 @@ class SaleOrder(models.Model):
         self._agora_cancel_invoices()
         self.write({"agora_expired_date": now, "locked": False})
         self._action_cancel()
+
+    @api.model
+    def _cron_agora_send_state_mails(self, batch_size=100):
+        """Email the clients the statuses left to this job (by the expiry cron).
+
+        One batch per call; the scheduler calls again while some remain. Each
+        order is emailed its current status: an order whose status changed
+        again since (reopened by staff, say) was emailed by that change, and
+        is skipped. An email Odoo cannot render (a broken template) is not
+        retried: a note in the order's chatter tells staff. One a concurrent
+        transaction held up stays for the next run.
+        """
+        domain = Domain("agora_state_mail_pending", "!=", False)
+        orders = self.search(domain, limit=batch_size, order="id")
+        orders = orders.try_lock_for_update(allow_referencing=True)
+        current = orders.filtered(lambda o: o.agora_state_mail_pending == o.agora_state)
+        sent, failures = current._agora_batch_or_one_by_one(
+            lambda batch: batch._agora_post_state_mails(), "Emailing"
+        )
+        retry = self.browse()
+        for order, error in failures.items():
+            if isinstance(error, (UserError, ValidationError)):
+                _logger.error("Could not email order %s its status", order.name, exc_info=error)
+                order._message_log(
+                    body=self.env._(
+                        "The client was not emailed the status %(status)s: the email could "
+                        "not be prepared. Check the email template of this status, then "
+                        "write to the client from here.",
+                        status=order._agora_state_label(),
+                    )
+                )
+            else:
+                _logger.warning(
+                    "The status email of order %s left for the next run: %s", order.name, error
+                )
+                retry |= order
+        (orders - retry).agora_state_mail_pending = False
+        remaining = self.search_count(domain) if len(orders) == batch_size else 0
+        self._agora_commit_progress(len(orders), remaining)
+        return sent
 
     def _agora_reminder_domain(self, now):
         return Domain(

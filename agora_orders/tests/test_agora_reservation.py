@@ -56,16 +56,33 @@ class TestAgoraReservation(AgoraCommon):
             )
             self.assertEqual(order.invoice_ids.amount_total, total)
             self.assertEqual(self._free(self.drill), 5.0)
+            # The client's email is left to the status email job, woken for it.
+            self.assertFalse(self._new_mails.filtered(lambda m: "Closed" in (m.subject or "")))
+            self.assertEqual(order.agora_state_mail_pending, "closed")
+            email_job = self.env.ref("agora_orders.ir_cron_agora_send_state_mails")
+            self.assertTrue(
+                self.env["ir.cron.trigger"].search([("cron_id", "=", email_job.id)]),
+                "the expiry wakes the status email job",
+            )
+            self.env["sale.order"]._cron_agora_send_state_mails()
+            self._flush_tracking()
             closed_mail = self._new_mails.filtered(lambda m: "Closed" in (m.subject or ""))
             self.assertEqual(len(closed_mail), 1)
+            self.assertEqual(closed_mail.recipient_ids, self.portal_alfa.partner_id)
             self.assertIn("expired", closed_mail.body_html)
-            # Running it again changes nothing.
+            self.assertFalse(order.agora_state_mail_pending)
+            # Running them again changes nothing, and emails no one twice.
             self.env["sale.order"]._cron_agora_expire_reservations()
+            self.env["sale.order"]._cron_agora_send_state_mails()
+            self._flush_tracking()
             self.assertEqual(order.agora_close_reason, "expired")
+            self.assertEqual(
+                len(self._new_mails.filtered(lambda m: "Closed" in (m.subject or ""))), 1
+            )
 
     def test_expiry_emails_each_client_of_the_batch_in_its_language(self):
-        """Orders expired together get one email each, in their client's
-        language, logged on their own order."""
+        """Orders expired together get one email each from the status email
+        job, in their client's language, logged on their own order."""
         self._load_russian()
         self.portal_alfa.partner_id.lang = "ru_RU"
         with freeze_time(NOW):
@@ -80,6 +97,8 @@ class TestAgoraReservation(AgoraCommon):
         # Past both clients' reservation timeouts (48 h and 72 h).
         with freeze_time(NOW + timedelta(days=4)), self.mock_mail_gateway():
             self.env["sale.order"]._cron_agora_expire_reservations()
+            self._flush_tracking()
+            self.env["sale.order"]._cron_agora_send_state_mails()
             self._flush_tracking()
         closed = self._new_mails.filtered(
             lambda m: m.model == "sale.order" and m.res_id in (alfa_orders | beta).ids
@@ -213,39 +232,78 @@ class TestAgoraReservation(AgoraCommon):
         second.picking_ids.action_assign()
         self.assertEqual(second.order_line.agora_qty_reserved, 4.0)
 
-    def test_expiry_cron_costs_the_same_per_order(self):
-        """The cron expires a batch at once: a fixed cost per batch, and the same
-        number of queries for each order of it (tracking and emails included,
-        as they run at commit; the emails go to the mail queue)."""
+    def _make_reserved(self, count):
+        with freeze_time(NOW):
+            orders = self.env["sale.order"]
+            for _i in range(count):
+                orders |= self._reserved_order(lines=[(self.hammer, 1)])
+        self._flush_tracking()
+        self.env.invalidate_all()
+        return orders
 
-        def make(count):
-            with freeze_time(NOW):
-                orders = self.env["sale.order"]
-                for _i in range(count):
-                    orders |= self._reserved_order(lines=[(self.hammer, 1)])
-            self._flush_tracking()
-            self.env.invalidate_all()
-            return orders
+    def _assert_flat_cost(self, make, run, base, per_order):
+        """``run`` costs ``base`` queries plus ``per_order`` for each order
+        ``make`` prepared, for 4 and for 8 orders."""
 
-        def expire(count, expected):
-            orders = make(count)
+        def measure(count):
+            make(count)
             before = self.cr.sql_log_count
-            with freeze_time(NOW + timedelta(days=3)), self.assertQueryCount(expected):
-                self.env["sale.order"]._cron_agora_expire_reservations()
-            self.assertEqual(set(orders.mapped("agora_close_reason")), {"expired"})
+            with (
+                freeze_time(NOW + timedelta(days=3)),
+                self.assertQueryCount(base + count * per_order),
+            ):
+                run()
             return self.cr.sql_log_count - before
 
         # Warm up caches and the first-call costs.
         make(1)
         with freeze_time(NOW + timedelta(days=3)):
-            self.env["sale.order"]._cron_agora_expire_reservations()
-        base, per_order = 134, 24
-        counts = {n: expire(n, base + n * per_order) for n in (4, 8)}
+            run()
+        counts = {n: measure(n) for n in (4, 8)}
         # Four more orders cost four times the per-order queries. Up to two
         # queries more or less come and go with caches outside the order: the
         # invoice sequence's cache (a savepoint when it misses) and the
         # partners' prefetch. A query more per order would show as four.
         self.assertAlmostEqual(counts[8] - counts[4], 4 * per_order, delta=2, msg=counts)
+
+    def test_expiry_cron_costs_the_same_per_order(self):
+        """The cron expires a batch at once: a fixed cost per batch, and the same
+        number of queries for each order of it (tracking included, as it runs
+        at commit; the emails are left to their job)."""
+        made = self.env["sale.order"]
+
+        def make(count):
+            nonlocal made
+            made = self._make_reserved(count)
+
+        def run():
+            self.env["sale.order"]._cron_agora_expire_reservations()
+            self.assertEqual(set(made.mapped("agora_close_reason")), {"expired"})
+            self.assertEqual(set(made.mapped("agora_state_mail_pending")), {"closed"})
+
+        self._assert_flat_cost(make, run, base=109, per_order=11)
+
+    def test_status_email_job_costs_the_same_per_order(self):
+        """The status email job emails a batch of expired orders with the same
+        number of queries for each (their chatter messages included)."""
+        made = self.env["sale.order"]
+
+        def make(count):
+            nonlocal made
+            made = self._make_reserved(count)
+            with freeze_time(NOW + timedelta(days=3)):
+                self.env["sale.order"]._cron_agora_expire_reservations()
+            self._flush_tracking()
+            self.env.invalidate_all()
+
+        def run():
+            before = self.env["mail.mail"].search_count([])
+            self.env["sale.order"]._cron_agora_send_state_mails()
+            self.env.flush_all()
+            self.assertFalse(made.filtered("agora_state_mail_pending"))
+            self.assertEqual(self.env["mail.mail"].search_count([]) - before, len(made))
+
+        self._assert_flat_cost(make, run, base=41, per_order=13)
 
     def test_expiry_goes_on_when_one_order_conflicts(self):
         """A concurrent update of one order's stock does not hold up the batch:
@@ -287,3 +345,89 @@ class TestAgoraReservation(AgoraCommon):
             done = self.env["sale.order"]._cron_agora_expire_reservations()
         self.assertEqual(done, stuck)
         self.assertEqual(self._free(self.drill), 5.0)
+
+    def test_status_email_of_a_status_changed_since_is_not_sent(self):
+        """An order reopened before the job emailed its expiry gets the email
+        of its current status (sent by the reopening), not a stale one."""
+        with freeze_time(NOW):
+            order = self._reserved_order(lines=[(self.drill, 1)])
+        with freeze_time(NOW + timedelta(days=3)), self.mock_mail_gateway():
+            self.env["sale.order"]._cron_agora_expire_reservations()
+            self._flush_tracking()
+            self.assertEqual(order.agora_state_mail_pending, "closed")
+            order.with_user(self.salesman).action_agora_reopen()
+            self._flush_tracking()
+            self.env["sale.order"]._cron_agora_send_state_mails()
+            self._flush_tracking()
+        subjects = self._new_mails.mapped("subject")
+        self.assertEqual(len(subjects), 1, subjects)
+        self.assertIn(f"order {order.name} is now Processing", subjects[0])
+        self.assertFalse(order.agora_state_mail_pending)
+
+    def test_broken_status_template_does_not_hold_up_expiry(self):
+        """A status email Odoo cannot render (a template staff broke) neither
+        keeps the stock reserved nor is retried forever: the orders expire,
+        and staff find a note in each order's chatter."""
+        self.env.ref(
+            "agora_orders.mail_template_agora_state_closed"
+        ).body_html = '<p>Hello <t t-out="object.agora_no_such_field"/></p>'
+        with freeze_time(NOW):
+            first = self._reserved_order(lines=[(self.drill, 2)])
+            second = self._reserved_order(lines=[(self.drill, 3)])
+        with freeze_time(NOW + timedelta(days=3)), self.mock_mail_gateway():
+            self.env["sale.order"]._cron_agora_expire_reservations()
+            self._flush_tracking()
+            self.assertEqual((first | second).mapped("agora_close_reason"), ["expired"] * 2)
+            self.assertEqual(self._free(self.drill), 5.0)
+            with self.assertLogs("odoo.addons.agora_orders.models.sale_order", "ERROR") as logs:
+                self.env["sale.order"]._cron_agora_send_state_mails()
+            self._flush_tracking()
+            self.assertFalse(self._new_mails.exists())
+        self.assertEqual(len(logs.records), 2)
+        for order in first | second:
+            self.assertIn(f"Could not email order {order.name} its status", logs.output.pop(0))
+            self.assertFalse(order.agora_state_mail_pending, "not retried at every run")
+            note = order.message_ids[0]
+            self.assertEqual(note.message_type, "notification")
+            self.assertIn("The client was not emailed the status Closed", note.body)
+
+    def test_status_email_held_up_by_a_concurrent_update_is_sent_next_run(self):
+        """An email a concurrent transaction held up waits for the next run;
+        the others of the batch go."""
+        with freeze_time(NOW):
+            first = self._reserved_order(lines=[(self.hammer, 2)])
+            held = self._reserved_order(lines=[(self.drill, 1)])
+        with freeze_time(NOW + timedelta(days=3)):
+            self.env["sale.order"]._cron_agora_expire_reservations()
+        self._flush_tracking()
+        SaleOrder = type(self.env["sale.order"])
+        post = SaleOrder._agora_post_state_mails
+
+        def post_with_conflict(orders):
+            post(orders)
+            if held in orders:
+                raise psycopg2.errors.SerializationFailure(
+                    "could not serialize access due to concurrent update"
+                )
+
+        with (
+            self.mock_mail_gateway(),
+            patch.object(SaleOrder, "_agora_post_state_mails", post_with_conflict),
+            self.assertLogs("odoo.addons.agora_orders.models.sale_order", "WARNING") as logs,
+        ):
+            sent = self.env["sale.order"]._cron_agora_send_state_mails()
+            self._flush_tracking()
+        self.assertEqual(sent, first)
+        self.assertIn(
+            f"The status email of order {held.name} left for the next run", logs.output[0]
+        )
+        # The batch's emails were rolled back with it; first's was made again alone.
+        self.assertEqual(self._new_mails.exists().res_id, first.id)
+        self.assertFalse(first.agora_state_mail_pending)
+        self.assertEqual(held.agora_state_mail_pending, "closed")
+        with self.mock_mail_gateway():
+            sent = self.env["sale.order"]._cron_agora_send_state_mails()
+            self._flush_tracking()
+        self.assertEqual(sent, held)
+        self.assertEqual(self._new_mails.res_id, held.id)
+        self.assertFalse(held.agora_state_mail_pending)
