@@ -1,13 +1,19 @@
-"""Benchmark 4: the reservation-expiry cron over the due reservations.
+"""Benchmark 4: the reservation-expiry cron over the due reservations, then
+the job that emails their clients.
 
-Runs in this process, batch after batch as the scheduler's job loop runs it
-(``ir.cron._run_job``): one call of ``sale.order._cron_agora_expire_reservations``
-(its batch of 100 orders, each in a savepoint), then a commit, again while due
-reservations remain. Calling the method rather than ``method_direct_trigger``
-lets the benchmark stop at a time budget between batches (one scheduler run
-is at least 10 batches). Queries are counted with ``odoo.sql_db.sql_counter``
-(every cursor of the process); memory is the peak resident set size of the
-process (the kernel's high-water mark, reset before the run).
+Each job runs in this process, batch after batch as the scheduler's job loop
+runs it (``ir.cron._run_job``): one call of its method (a batch of 100 orders,
+each in a savepoint), then a commit, again while work remains. Calling the
+method rather than ``method_direct_trigger`` lets the benchmark stop at a time
+budget between batches (one scheduler run is at least 10 batches).
+
+The expiry cron frees the stock, cancels the invoices and closes the orders;
+the "Closed" email of each order is left to the status email job
+(``_cron_agora_send_state_mails``), which the expiry wakes at each batch. Both
+are measured, each on its own and together, so that no work leaves the
+figures. Queries are counted with ``odoo.sql_db.sql_counter`` (every cursor of
+the process); memory is the peak resident set size of the process (the
+kernel's high-water mark, reset before each job).
 """
 
 import time
@@ -15,84 +21,143 @@ import time
 import odoo_env
 
 
+def _run_batches(env, job, left, budget_s, log, label):
+    """Call ``job`` and commit, as the scheduler does, while ``left()`` finds
+    work, or until ``budget_s`` seconds are spent (checked between runs)."""
+    import odoo.sql_db as sql_db  # noqa: PLC0415
+
+    env.invalidate_all()
+    remaining = left()
+    env.cr.commit()
+    rss_before = odoo_env.rss_kb()[0]
+    odoo_env.rss_peak_reset()
+    runs = []
+    t_start = time.perf_counter()
+    q_start = sql_db.sql_counter
+    while remaining:
+        t0 = time.perf_counter()
+        q0 = sql_db.sql_counter
+        job()
+        env.cr.commit()
+        env.invalidate_all()
+        now_left = left()
+        env.cr.commit()
+        done = remaining - now_left
+        runs.append(
+            {
+                "orders": done,
+                "seconds": round(time.perf_counter() - t0, 2),
+                "queries": sql_db.sql_counter - q0,
+            }
+        )
+        log(
+            f"  {label} batch {len(runs)}: {done} orders in {runs[-1]['seconds']} s, "
+            f"{runs[-1]['queries'] / max(done, 1):.0f} queries/order, {now_left} left"
+        )
+        if done <= 0:
+            break
+        remaining = now_left
+        if budget_s and remaining and time.perf_counter() - t_start > budget_s:
+            log(f"  time budget of {budget_s} s spent: {remaining} orders left")
+            break
+    total_s = time.perf_counter() - t_start
+    total_q = sql_db.sql_counter - q_start
+    rss_now, rss_peak = odoo_env.rss_kb()
+    per_run = [r["queries"] / r["orders"] for r in runs if r["orders"]]
+    processed = sum(r["orders"] for r in runs)
+    return {
+        "processed": processed,
+        "total_s": round(total_s, 1),
+        "ms_per_order": round(total_s * 1000 / max(processed, 1), 1),
+        "queries_total": total_q,
+        "queries_per_order": round(total_q / max(processed, 1), 1),
+        "queries_per_order_min_run": round(min(per_run), 1) if per_run else None,
+        "queries_per_order_max_run": round(max(per_run), 1) if per_run else None,
+        "peak_rss_mb": round(rss_peak / 1024, 1),
+        "rss_before_mb": round(rss_before / 1024, 1),
+        "rss_after_mb": round(rss_now / 1024, 1),
+        "runs": runs,
+    }
+
+
 def bench_expiry_cron(dbname, budget_s=None, log=print):
     """Expire every due reservation, or as many as ``budget_s`` seconds allow
-    (checked between scheduler runs); the total is then extrapolated."""
+    (checked between scheduler runs; the total is then extrapolated), then
+    send their clients' emails within the same budget."""
     with odoo_env.environment(dbname) as env:
-        import odoo.sql_db as sql_db  # noqa: PLC0415
         from odoo import fields  # noqa: PLC0415
 
         Order = env["sale.order"]
         domain = Order._agora_expiry_domain(fields.Datetime.now())
-        due = Order.search(domain)
-        due_ids = due.ids
+        due_ids = Order.search(domain).ids
         n_due = len(due_ids)
         lines = env["sale.order.line"].search_count([("order_id", "in", due_ids)])
         env.cr.commit()
         if not n_due:
             return {"due_orders": 0}
-        env.invalidate_all()
-        rss_before = odoo_env.rss_kb()[0]
-        odoo_env.rss_peak_reset()
-        runs = []
-        t_start = time.perf_counter()
-        q_start = sql_db.sql_counter
-        remaining = n_due
-        while remaining:
-            t0 = time.perf_counter()
-            q0 = sql_db.sql_counter
-            Order._cron_agora_expire_reservations()
-            env.cr.commit()
-            env.invalidate_all()
-            left = Order.search_count(domain)
-            env.cr.commit()
-            done = remaining - left
-            runs.append(
-                {
-                    "orders": done,
-                    "seconds": round(time.perf_counter() - t0, 2),
-                    "queries": sql_db.sql_counter - q0,
-                }
-            )
-            log(
-                f"  cron batch {len(runs)}: {done} orders in {runs[-1]['seconds']} s, "
-                f"{runs[-1]['queries'] / max(done, 1):.0f} queries/order, {left} left"
-            )
-            if done <= 0:
-                break
-            remaining = left
-            if budget_s and remaining and time.perf_counter() - t_start > budget_s:
-                log(f"  time budget of {budget_s} s spent: {remaining} due orders left")
-                break
-        total_s = time.perf_counter() - t_start
-        total_q = sql_db.sql_counter - q_start
-        rss_now, rss_peak = odoo_env.rss_kb()
-        expired = Order.search_count(
-            [("id", "in", due_ids), ("agora_close_reason", "=", "expired")]
+        result = _run_batches(
+            env,
+            Order._cron_agora_expire_reservations,
+            lambda: Order.search_count(domain),
+            budget_s,
+            log,
+            "expiry cron",
         )
-        per_run = [r["queries"] / r["orders"] for r in runs if r["orders"]]
-        processed = sum(r["orders"] for r in runs)
-        result = {
-            "due_orders": n_due,
-            "due_order_lines": lines,
-            "processed": processed,
-            "complete": processed >= n_due,
-            "expired": expired,
-            "total_s": round(total_s, 1),
-            "ms_per_order": round(total_s * 1000 / max(processed, 1), 1),
-            "total_s_for_all_due": round(total_s * n_due / max(processed, 1), 1),
-            "queries_total": total_q,
-            "queries_per_order": round(total_q / max(processed, 1), 1),
-            "queries_per_order_min_run": round(min(per_run), 1) if per_run else None,
-            "queries_per_order_max_run": round(max(per_run), 1) if per_run else None,
-            "peak_rss_mb": round(rss_peak / 1024, 1),
-            "rss_before_mb": round(rss_before / 1024, 1),
-            "rss_after_mb": round(rss_now / 1024, 1),
-            "runs": runs,
-        }
+        expired_ids = Order.search(
+            [("id", "in", due_ids), ("agora_close_reason", "=", "expired")]
+        ).ids
+        result.update(
+            {
+                "due_orders": n_due,
+                "due_order_lines": lines,
+                "complete": result["processed"] >= n_due,
+                "expired": len(expired_ids),
+                "total_s_for_all_due": round(
+                    result["total_s"] * n_due / max(result["processed"], 1), 1
+                ),
+            }
+        )
         log(
-            f"  expiry cron: {processed}/{n_due} orders in {result['total_s']} s "
+            f"  expiry cron: {result['processed']}/{n_due} orders in {result['total_s']} s "
             f"({result['ms_per_order']} ms/order), {result['queries_per_order']} queries/order, "
             f"peak RSS {result['peak_rss_mb']} MB"
+        )
+
+        # The clients' emails of the orders just expired.
+        pending = [("id", "in", expired_ids), ("agora_state_mail_pending", "!=", False)]
+        env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM mail_message")
+        last_message_id = env.cr.fetchone()[0]
+        emails = _run_batches(
+            env,
+            Order._cron_agora_send_state_mails,
+            lambda: Order.search_count(pending),
+            budget_s,
+            log,
+            "status emails",
+        )
+        # Each expired order's chatter shows its client's email, once.
+        env.cr.execute(
+            "SELECT res_id, count(*) FROM mail_message WHERE id > %s AND model = 'sale.order' "
+            "AND message_type = 'auto_comment' AND res_id = ANY(%s) GROUP BY res_id",
+            [last_message_id, expired_ids],
+        )
+        posted = dict(env.cr.fetchall())
+        emails.update(
+            {
+                "orders_emailed": len(posted),
+                "orders_emailed_twice": sum(1 for n in posted.values() if n > 1),
+                "left_pending": Order.search_count(pending),
+            }
+        )
+        result["emails"] = emails
+        result["together_ms_per_order"] = round(result["ms_per_order"] + emails["ms_per_order"], 1)
+        result["together_queries_per_order"] = round(
+            result["queries_per_order"] + emails["queries_per_order"], 1
+        )
+        log(
+            f"  status emails: {emails['orders_emailed']} orders emailed in "
+            f"{emails['total_s']} s ({emails['ms_per_order']} ms/order), "
+            f"{emails['queries_per_order']} queries/order, {emails['left_pending']} left; "
+            f"expiry and emails together {result['together_ms_per_order']} ms/order"
         )
         return result

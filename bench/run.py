@@ -91,7 +91,7 @@ def prepare_run_db(template, run_db):
 
 def prepare_load(run_db, interval_minutes=1, due=200):
     """Make ``due`` of the load test's reservations fall due and let the cron
-    worker run only the expiry cron, every minute."""
+    worker run only the expiry cron and the status email job, every minute."""
     with odoo_env.environment(run_db) as env:
         cr = env.cr
         ids = json.loads(
@@ -111,12 +111,16 @@ def prepare_load(run_db, interval_minutes=1, due=200):
                 "- interval '1 minute' WHERE id IN %s AND agora_state = 'reserve'",
                 [tuple(ids)],
             )
-        cron = env.ref("agora_orders.ir_cron_agora_expire_reservations")
-        cr.execute("UPDATE ir_cron SET active = false WHERE id <> %s", [cron.id])
+        # The expiry cron, and the job it wakes to email the clients.
+        crons = (
+            env.ref("agora_orders.ir_cron_agora_expire_reservations").id,
+            env.ref("agora_orders.ir_cron_agora_send_state_mails").id,
+        )
+        cr.execute("UPDATE ir_cron SET active = false WHERE id NOT IN %s", [crons])
         cr.execute(
             "UPDATE ir_cron SET active = true, interval_number = %s, interval_type = 'minutes', "
-            "nextcall = now() at time zone 'UTC' WHERE id = %s",
-            [interval_minutes, cron.id],
+            "nextcall = now() at time zone 'UTC' WHERE id IN %s",
+            [interval_minutes, crons],
         )
         cr.execute("SELECT COALESCE(MAX(id), 0) FROM sale_order")
         first_new_id = cr.fetchone()[0]
@@ -130,26 +134,28 @@ def prepare_load(run_db, interval_minutes=1, due=200):
 
 
 def wait_for_expiry(run_db, due_ids, logfile, timeout=180):
-    """Give the cron worker time to expire the load's due reservations (bounded),
-    then read its runs from the server log."""
+    """Give the cron worker time to expire the load's due reservations and to
+    email their clients (bounded), then read the jobs' runs from the server log."""
     t0 = time.perf_counter()
-    left = None
+    due_left = emails_left = None
     if due_ids:
         ids = ",".join(str(i) for i in due_ids)
         while time.perf_counter() - t0 < timeout:
-            left = int(
-                odoo_env.psql(
-                    f"SELECT count(*) FROM sale_order WHERE id IN ({ids}) "
-                    "AND agora_state = 'reserve'",
+            due_left, emails_left = (
+                int(n)
+                for n in odoo_env.psql(
+                    "SELECT count(*) FILTER (WHERE agora_state = 'reserve'), "
+                    "count(*) FILTER (WHERE agora_state_mail_pending IS NOT NULL) "
+                    f"FROM sale_order WHERE id IN ({ids})",
                     db=run_db,
-                )
+                ).split("|")
             )
-            if not left:
+            if not due_left and not emails_left:
                 break
             time.sleep(5)
     text = Path(logfile).read_text(errors="replace") if Path(logfile).exists() else ""
-    job = "Job 'Agora: release expired reservations'"
-    runs = [line for line in text.splitlines() if job in line]
+    jobs = ("Job 'Agora: release expired reservations'", "Job 'Agora: send status emails'")
+    runs = [line for line in text.splitlines() if any(job in line for job in jobs)]
     return {
         "runs_started": sum(1 for line in runs if line.rstrip().endswith("starting")),
         "runs_failed": sum(1 for line in runs if ") failed (" in line),
@@ -160,7 +166,8 @@ def wait_for_expiry(run_db, due_ids, logfile, timeout=180):
                 if line.startswith("ERROR:")
             }
         ),
-        "due_orders_left": left,
+        "due_orders_left": due_left,
+        "emails_pending_left": emails_left,
         "waited_s": round(time.perf_counter() - t0, 1),
     }
 
@@ -258,24 +265,54 @@ def summary_tables(res):
         )
     if "cron" in res and res["cron"].get("due_orders"):
         c = res["cron"]
-        rows = [
-            [
-                c["due_orders"],
-                c["processed"],
-                c["total_s"],
-                c["total_s_for_all_due"],
-                c["ms_per_order"],
-                c["queries_per_order"],
-                f"{c['queries_per_order_min_run']}-{c['queries_per_order_max_run']}",
-                c["peak_rss_mb"],
+        e = c.get("emails") or {}
+
+        def job_row(name, job, orders, for_all):
+            return [
+                name,
+                orders,
+                job["total_s"],
+                for_all,
+                job["ms_per_order"],
+                job["queries_per_order"],
+                f"{job['queries_per_order_min_run']}-{job['queries_per_order_max_run']}",
+                job["peak_rss_mb"],
             ]
+
+        rows = [
+            job_row(
+                "expiry cron", c, f"{c['processed']}/{c['due_orders']}", c["total_s_for_all_due"]
+            )
         ]
+        if e:
+            emailed = e["orders_emailed"]
+            rows.append(
+                job_row(
+                    "status emails",
+                    e,
+                    f"{emailed}/{c['expired']}",
+                    round(e["total_s"] * c["due_orders"] / max(emailed, 1), 1),
+                )
+            )
+            rows.append(
+                [
+                    "together",
+                    "",
+                    "",
+                    "",
+                    c["together_ms_per_order"],
+                    c["together_queries_per_order"],
+                    "",
+                    "",
+                ]
+            )
         out.append(
-            "Expiry cron (in-process, as the scheduler runs it)\n"
+            "Expiry cron, then the job emailing the clients (in-process, as the scheduler "
+            "runs them)\n"
             + table(
                 [
-                    "due",
-                    "expired",
+                    "job",
+                    "orders",
                     "seconds",
                     "s for all due",
                     "ms/order",
@@ -326,9 +363,10 @@ def summary_tables(res):
         out.append(table(["request", "n", "p50", "p95", "p99"], rows))
         cron = ld.get("cron") or {}
         out.append(
-            f"Expiry cron worker during the load: {cron.get('runs_started')} runs started, "
-            f"{cron.get('runs_failed')} failed; {cron.get('due_orders_left')} of "
-            f"{res['load_setup'].get('load_due_orders')} due reservations left "
+            f"Cron worker during the load (expiry, status emails): {cron.get('runs_started')} "
+            f"runs started, {cron.get('runs_failed')} failed; {cron.get('due_orders_left')} of "
+            f"{res['load_setup'].get('load_due_orders')} due reservations left, and "
+            f"{cron.get('emails_pending_left')} of their emails, "
             f"{cron.get('waited_s')} s after the clients finished. Reservations by staff: "
             f"{ld['reservations']}. Server restart: {ld['restart']}."
         )
@@ -394,6 +432,22 @@ def evaluate(res):
             f"{lo}-{hi}",
             lo and hi and (hi - lo) / lo <= TARGETS["cron_query_spread"],
         )
+        e = c.get("emails") or {}
+        lo, hi = e.get("queries_per_order_min_run"), e.get("queries_per_order_max_run")
+        add(
+            "status emails constant queries/order",
+            f"{lo}-{hi}",
+            lo and hi and (hi - lo) / lo <= TARGETS["cron_query_spread"],
+        )
+        if c["complete"] and e:
+            add(
+                "every expired order's client emailed once",
+                f"{e['orders_emailed']}/{c['expired']}, {e['orders_emailed_twice']} twice, "
+                f"{e['left_pending']} pending",
+                e["orders_emailed"] == c["expired"]
+                and not e["orders_emailed_twice"]
+                and not e["left_pending"],
+            )
     if "load" in res:
         ld = res["load"]
         failed = (ld.get("cron") or {}).get("runs_failed", 0)
