@@ -291,7 +291,7 @@ def summary_tables(res):
                     "status emails",
                     e,
                     f"{emailed}/{c['expired']}",
-                    round(e["total_s"] * c["due_orders"] / max(emailed, 1), 1),
+                    round(e["total_s"] * c["due_orders"] / max(e["processed"], 1), 1),
                 )
             )
             rows.append(
@@ -421,10 +421,12 @@ def evaluate(res):
             )
     if "cron" in res and res["cron"].get("due_orders"):
         c = res["cron"]
+        # The target covers the expiry and the clients' emails it leaves to their job.
+        together = c.get("together_ms_per_order", c["ms_per_order"])
         add(
-            "expiry cron <= 20 ms/order",
-            f"{c['ms_per_order']} ms",
-            c["ms_per_order"] <= TARGETS["cron_ms_per_order"],
+            "expiry cron <= 20 ms/order, its emails included",
+            f"{together} ms ({c['ms_per_order']} + {(c.get('emails') or {}).get('ms_per_order')})",
+            together <= TARGETS["cron_ms_per_order"],
         )
         lo, hi = c["queries_per_order_min_run"], c["queries_per_order_max_run"]
         add(

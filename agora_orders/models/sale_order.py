@@ -419,6 +419,8 @@ class SaleOrder(models.Model):
             if self.env.context.get("agora_defer_state_mails"):
                 changed_state._agora_defer_state_mails()
             else:
+                # This status's email, sent now, supersedes one still pending.
+                changed_state.filtered("agora_state_mail_pending").agora_state_mail_pending = False
                 changed_state._agora_post_state_mails()
         return tracking
 
@@ -430,11 +432,16 @@ class SaleOrder(models.Model):
         one, half of its time) nor fail with them (a template staff broke).
         The job is woken to send them as soon as the change is committed.
         """
+        job = self.env.ref("agora_orders.ir_cron_agora_send_state_mails", raise_if_not_found=False)
+        if not job:
+            # The job was deleted: email now, as on any other status change.
+            self._agora_post_state_mails()
+            return
         for state, orders in self.grouped("agora_state").items():
             orders.agora_state_mail_pending = state
         # sudo: whoever changed the orders (the cron, staff running it by hand)
         # wakes the job that emails their clients.
-        self.env.ref("agora_orders.ir_cron_agora_send_state_mails").sudo()._trigger()
+        job.sudo()._trigger()
 
     def _agora_post_state_mails(self):
         """Email each client its order's new status (its template per status,
@@ -783,11 +790,12 @@ class SaleOrder(models.Model):
         """
         now = fields.Datetime.now()
         domain = self._agora_expiry_domain(now)
-        orders = self.search(domain, limit=batch_size, order="agora_reserve_deadline, id")
-        orders = orders.try_lock_for_update(allow_referencing=True)
+        found = self.search(domain, limit=batch_size, order="agora_reserve_deadline, id")
+        orders = found.try_lock_for_update(allow_referencing=True)
         # The clients' emails are left to their own job (_agora_defer_state_mails).
         done = orders.with_context(agora_defer_state_mails=True)._agora_expire_batch(now)
-        remaining = self.search_count(domain) if len(orders) == batch_size else 0
+        # Orders another transaction holds count as remaining: the scheduler runs again.
+        remaining = self.search_count(domain) if len(found) == batch_size else 0
         self._agora_commit_progress(len(done), remaining)
         return done
 
@@ -840,7 +848,9 @@ class SaleOrder(models.Model):
 
     def _agora_log_expiry_failure(self, order, error):
         if isinstance(error, (UserError, ValidationError)):
-            _logger.exception("Could not expire the reservation of order %s", order.name)
+            _logger.error(
+                "Could not expire the reservation of order %s", order.name, exc_info=error
+            )
         else:
             # A concurrent transaction changed the same stock: the order stays
             # due, and the next run expires it.
@@ -864,8 +874,8 @@ class SaleOrder(models.Model):
         transaction held up stays for the next run.
         """
         domain = Domain("agora_state_mail_pending", "!=", False)
-        orders = self.search(domain, limit=batch_size, order="id")
-        orders = orders.try_lock_for_update(allow_referencing=True)
+        found = self.search(domain, limit=batch_size, order="id")
+        orders = found.try_lock_for_update(allow_referencing=True)
         current = orders.filtered(lambda o: o.agora_state_mail_pending == o.agora_state)
         sent, failures = current._agora_batch_or_one_by_one(
             lambda batch: batch._agora_post_state_mails(), "Emailing"
@@ -888,7 +898,7 @@ class SaleOrder(models.Model):
                 )
                 retry |= order
         (orders - retry).agora_state_mail_pending = False
-        remaining = self.search_count(domain) if len(orders) == batch_size else 0
+        remaining = self.search_count(domain) if len(found) == batch_size else 0
         self._agora_commit_progress(len(orders), remaining)
         return sent
 

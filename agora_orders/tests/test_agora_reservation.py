@@ -4,6 +4,7 @@ from unittest.mock import patch
 import psycopg2.errors
 from freezegun import freeze_time
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import AgoraCommon
@@ -347,8 +348,9 @@ class TestAgoraReservation(AgoraCommon):
         self.assertEqual(self._free(self.drill), 5.0)
 
     def test_status_email_of_a_status_changed_since_is_not_sent(self):
-        """An order reopened before the job emailed its expiry gets the email
-        of its current status (sent by the reopening), not a stale one."""
+        """An order reopened before the job emailed its expiry gets the emails
+        of its later statuses, sent by those changes, and no stale one: not
+        even when it is closed again (cancelled) before the job runs."""
         with freeze_time(NOW):
             order = self._reserved_order(lines=[(self.drill, 1)])
         with freeze_time(NOW + timedelta(days=3)), self.mock_mail_gateway():
@@ -357,12 +359,47 @@ class TestAgoraReservation(AgoraCommon):
             self.assertEqual(order.agora_state_mail_pending, "closed")
             order.with_user(self.salesman).action_agora_reopen()
             self._flush_tracking()
+            self.assertFalse(order.agora_state_mail_pending, "the Processing email supersedes it")
+            order.with_user(self.salesman).action_agora_cancel()
+            self._flush_tracking()
             self.env["sale.order"]._cron_agora_send_state_mails()
             self._flush_tracking()
         subjects = self._new_mails.mapped("subject")
-        self.assertEqual(len(subjects), 1, subjects)
+        self.assertEqual(len(subjects), 2, subjects)
         self.assertIn(f"order {order.name} is now Processing", subjects[0])
+        self.assertIn(f"order {order.name} is now Closed", subjects[1])
+        self.assertIn("It was cancelled", self._new_mails[1].body_html)
         self.assertFalse(order.agora_state_mail_pending)
+
+    def test_expiry_refused_by_odoo_is_logged_with_its_reason(self):
+        """An order Odoo refuses to cancel stays reserved, and the server log
+        says why; the others of the batch expire."""
+        with freeze_time(NOW):
+            first = self._reserved_order(lines=[(self.hammer, 2)])
+            refused = self._reserved_order(lines=[(self.drill, 1)])
+        self._flush_tracking()
+        SaleOrder = type(self.env["sale.order"])
+        expire = SaleOrder._agora_expire_reservations
+
+        def expire_refusing(orders, now):
+            if refused in orders:
+                raise UserError("The delivery is being packed")
+            expire(orders, now)
+
+        with (
+            freeze_time(NOW + timedelta(days=3)),
+            patch.object(SaleOrder, "_agora_expire_reservations", expire_refusing),
+            self.assertLogs("odoo.addons.agora_orders.models.sale_order", "ERROR") as logs,
+        ):
+            done = self.env["sale.order"]._cron_agora_expire_reservations()
+        self.assertEqual(done, first)
+        self.assertEqual(len(logs.records), 1)
+        record = logs.records[0]
+        self.assertIn(f"Could not expire the reservation of order {refused.name}", record.message)
+        self.assertIsInstance(record.exc_info[1], UserError)
+        self.assertEqual(str(record.exc_info[1]), "The delivery is being packed")
+        self.assertEqual(refused.agora_state, "reserve")
+        self.assertEqual(first.agora_close_reason, "expired")
 
     def test_broken_status_template_does_not_hold_up_expiry(self):
         """A status email Odoo cannot render (a template staff broke) neither
