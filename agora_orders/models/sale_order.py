@@ -416,15 +416,25 @@ class SaleOrder(models.Model):
                 changed_state |= order
         if changed_state:
             self.env["agora.notification"]._notify_state_change(changed_state)
-            if self.env.context.get("agora_defer_state_mails"):
-                changed_state._agora_defer_state_mails()
+            job = self.env.context.get("agora_defer_state_mails") and self._agora_state_mail_job()
+            if job:
+                changed_state._agora_defer_state_mails(job)
             else:
                 # This status's email, sent now, supersedes one still pending.
                 changed_state.filtered("agora_state_mail_pending").agora_state_mail_pending = False
                 changed_state._agora_post_state_mails()
         return tracking
 
-    def _agora_defer_state_mails(self):
+    @api.model
+    def _agora_state_mail_job(self):
+        """The status email job, if it can run: staff may have archived or
+        deleted it, and then the emails go at once, as on any other change."""
+        # sudo: reading a scheduled action is for administrators; whoever
+        # changes an order only asks whether the job runs.
+        job = self.env.ref("agora_orders.ir_cron_agora_send_state_mails", raise_if_not_found=False)
+        return job.sudo() if job and job.sudo().active else self.env["ir.cron"]
+
+    def _agora_defer_state_mails(self, job):
         """Leave the status emails of these orders to the status email job.
 
         The expiry cron closes hundreds of orders at a time: freeing their
@@ -432,16 +442,9 @@ class SaleOrder(models.Model):
         one, half of its time) nor fail with them (a template staff broke).
         The job is woken to send them as soon as the change is committed.
         """
-        job = self.env.ref("agora_orders.ir_cron_agora_send_state_mails", raise_if_not_found=False)
-        if not job:
-            # The job was deleted: email now, as on any other status change.
-            self._agora_post_state_mails()
-            return
         for state, orders in self.grouped("agora_state").items():
             orders.agora_state_mail_pending = state
-        # sudo: whoever changed the orders (the cron, staff running it by hand)
-        # wakes the job that emails their clients.
-        job.sudo()._trigger()
+        job._trigger()
 
     def _agora_post_state_mails(self):
         """Email each client its order's new status (its template per status,
@@ -794,8 +797,9 @@ class SaleOrder(models.Model):
         orders = found.try_lock_for_update(allow_referencing=True)
         # The clients' emails are left to their own job (_agora_defer_state_mails).
         done = orders.with_context(agora_defer_state_mails=True)._agora_expire_batch(now)
-        # Orders another transaction holds count as remaining: the scheduler runs again.
-        remaining = self.search_count(domain) if len(found) == batch_size else 0
+        # Orders another transaction holds count as remaining (the scheduler runs
+        # again), unless nothing could be done: then the next run is the usual one.
+        remaining = self.search_count(domain) if done and len(found) == batch_size else 0
         self._agora_commit_progress(len(done), remaining)
         return done
 

@@ -270,7 +270,7 @@ class TestAgoraReservation(AgoraCommon):
     def test_expiry_cron_costs_the_same_per_order(self):
         """The cron expires a batch at once: a fixed cost per batch, and the same
         number of queries for each order of it (tracking included, as it runs
-        at commit; the emails are left to their job)."""
+        when the batch's savepoint is released; the emails are left to their job)."""
         made = self.env["sale.order"]
 
         def make(count):
@@ -371,6 +371,21 @@ class TestAgoraReservation(AgoraCommon):
         self.assertIn("It was cancelled", self._new_mails[1].body_html)
         self.assertFalse(order.agora_state_mail_pending)
 
+    def test_expiry_emails_at_once_when_the_email_job_is_archived(self):
+        """Staff who archive the status email job get the emails sent by the
+        expiry itself, as before the job existed, rather than none."""
+        self.env.ref("agora_orders.ir_cron_agora_send_state_mails").active = False
+        with freeze_time(NOW):
+            order = self._reserved_order(lines=[(self.drill, 1)])
+        with freeze_time(NOW + timedelta(days=3)), self.mock_mail_gateway():
+            self.env["sale.order"]._cron_agora_expire_reservations()
+            self._flush_tracking()
+        self.assertEqual(order.agora_close_reason, "expired")
+        self.assertFalse(order.agora_state_mail_pending)
+        closed_mail = self._new_mails.filtered(lambda m: "Closed" in (m.subject or ""))
+        self.assertEqual(closed_mail.recipient_ids, self.portal_alfa.partner_id)
+        self.assertIn("expired", closed_mail.body_html)
+
     def test_expiry_refused_by_odoo_is_logged_with_its_reason(self):
         """An order Odoo refuses to cancel stays reserved, and the server log
         says why; the others of the batch expire."""
@@ -383,7 +398,7 @@ class TestAgoraReservation(AgoraCommon):
 
         def expire_refusing(orders, now):
             if refused in orders:
-                raise UserError("The delivery is being packed")
+                raise UserError(self.env._("The delivery is being packed"))
             expire(orders, now)
 
         with (
