@@ -441,7 +441,7 @@ def evaluate(res):
             f"{lo}-{hi}",
             lo and hi and (hi - lo) / lo <= TARGETS["cron_query_spread"],
         )
-        if c["complete"] and e:
+        if e:
             add(
                 "every expired order's client emailed once",
                 f"{e['orders_emailed']}/{c['expired']}, {e['orders_emailed_twice']} twice, "
