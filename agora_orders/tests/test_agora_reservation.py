@@ -386,6 +386,38 @@ class TestAgoraReservation(AgoraCommon):
         self.assertEqual(closed_mail.recipient_ids, self.portal_alfa.partner_id)
         self.assertIn("expired", closed_mail.body_html)
 
+    def test_expiry_reports_its_progress_to_the_scheduler(self):
+        """A batch reports what remains, so the scheduler runs the cron again
+        at once; a batch in which nothing could be done reports nothing left,
+        so the cron waits for its next run instead of retrying in a loop."""
+        with freeze_time(NOW):
+            self._reserved_order(lines=[(self.hammer, 1)])
+            self._reserved_order(lines=[(self.hammer, 2)])
+            self._reserved_order(lines=[(self.hammer, 3)])
+        self._flush_tracking()
+        SaleOrder = type(self.env["sale.order"])
+        reports = []
+
+        def refuse(orders, now):
+            raise UserError(self.env._("The delivery is being packed"))
+
+        with (
+            freeze_time(NOW + timedelta(days=3)),
+            patch.object(
+                SaleOrder,
+                "_agora_commit_progress",
+                lambda orders, processed, remaining: reports.append((processed, remaining)),
+            ),
+        ):
+            self.env["sale.order"]._cron_agora_expire_reservations(batch_size=1)
+            with (
+                patch.object(SaleOrder, "_agora_expire_reservations", refuse),
+                self.assertLogs("odoo.addons.agora_orders.models.sale_order", "ERROR"),
+            ):
+                self.env["sale.order"]._cron_agora_expire_reservations(batch_size=1)
+            self.env["sale.order"]._cron_agora_expire_reservations(batch_size=2)
+        self.assertEqual(reports, [(1, 2), (0, 0), (2, 0)])
+
     def test_expiry_refused_by_odoo_is_logged_with_its_reason(self):
         """An order Odoo refuses to cancel stays reserved, and the server log
         says why; the others of the batch expire."""
