@@ -71,19 +71,22 @@ class AgoraOrderEvent(models.Model):
             event.new_value_display = mapping.get(event.new_value, event.new_value or "")
 
     @api.model
-    def _log(
+    def _prepare_log_values(
         self, order, event_type, old_value=False, new_value=False, product=False, description=False
     ):
-        """Record one event; values are stored as the text shown to people."""
+        """One event's values; they are stored as the text shown to people."""
+        return {
+            "order_id": order.id,
+            "event_type": event_type,
+            "old_value": old_value if old_value not in (False, None) else False,
+            "new_value": new_value if new_value not in (False, None) else False,
+            "product_id": product.id if product else False,
+            "description": description,
+        }
+
+    @api.model
+    def _log_batch(self, vals_list):
+        """Record the events of ``_prepare_log_values`` at once."""
         # sudo: history is written by whoever changed the order, including users
         # with read-only access to history; nobody may create events by hand.
-        return self.sudo().create(
-            {
-                "order_id": order.id,
-                "event_type": event_type,
-                "old_value": old_value if old_value not in (False, None) else False,
-                "new_value": new_value if new_value not in (False, None) else False,
-                "product_id": product.id if product else False,
-                "description": description,
-            }
-        )
+        return self.sudo().create(vals_list)

@@ -383,15 +383,20 @@ class SaleOrder(models.Model):
     def _agora_log_event(
         self, event_type, old_value=False, new_value=False, product=False, description=False
     ):
-        for order in self:
-            self.env["agora.order.event"]._log(
-                order,
-                event_type,
-                old_value=old_value,
-                new_value=new_value,
-                product=product,
-                description=description,
-            )
+        Event = self.env["agora.order.event"]
+        Event._log_batch(
+            [
+                Event._prepare_log_values(
+                    order,
+                    event_type,
+                    old_value=old_value,
+                    new_value=new_value,
+                    product=product,
+                    description=description,
+                )
+                for order in self
+            ]
+        )
 
     def _message_track(self, fields_iter, initial_values_dict):
         """Turn the tracked Agora fields into history events and client notices.
@@ -400,6 +405,8 @@ class SaleOrder(models.Model):
         the order (UI, payment, picking, import, another module).
         """
         tracking = super()._message_track(fields_iter, initial_values_dict)
+        Event = self.env["agora.order.event"]
+        events = []
         changed_state = self.browse()
         for order in self:
             changes = (tracking.get(order.id) or (set(), None))[0]
@@ -407,13 +414,19 @@ class SaleOrder(models.Model):
                 if fname not in changes:
                     continue
                 # Keys are stored; agora.order.event shows them in the reader's language.
-                order._agora_log_event(
-                    event_type,
-                    old_value=initial_values_dict[order.id].get(fname) or False,
-                    new_value=order[fname] or False,
+                events.append(
+                    Event._prepare_log_values(
+                        order,
+                        event_type,
+                        old_value=initial_values_dict[order.id].get(fname) or False,
+                        new_value=order[fname] or False,
+                    )
                 )
             if "agora_state" in changes and order.agora_state != "new":
                 changed_state |= order
+        # The events of a batch (the expiry cron closes hundreds of orders) at once.
+        if events:
+            Event._log_batch(events)
         if changed_state:
             self.env["agora.notification"]._notify_state_change(changed_state)
             job = self.env.context.get("agora_defer_state_mails") and self._agora_state_mail_job()

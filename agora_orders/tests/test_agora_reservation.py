@@ -282,7 +282,7 @@ class TestAgoraReservation(AgoraCommon):
             self.assertEqual(set(made.mapped("agora_close_reason")), {"expired"})
             self.assertEqual(set(made.mapped("agora_state_mail_pending")), {"closed"})
 
-        self._assert_flat_cost(make, run, base=109, per_order=11)
+        self._assert_flat_cost(make, run, base=109, per_order=10)
 
     def test_status_email_job_costs_the_same_per_order(self):
         """The status email job emails a batch of expired orders with the same
