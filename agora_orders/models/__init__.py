@@ -13,3 +13,4 @@ from . import sale_order
 from . import sale_order_line
 from . import account_move
 from . import stock_picking
+from . import stock_quant

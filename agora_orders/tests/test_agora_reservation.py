@@ -282,7 +282,66 @@ class TestAgoraReservation(AgoraCommon):
             self.assertEqual(set(made.mapped("agora_close_reason")), {"expired"})
             self.assertEqual(set(made.mapped("agora_state_mail_pending")), {"closed"})
 
-        self._assert_flat_cost(make, run, base=109, per_order=10)
+        self._assert_flat_cost(make, run, base=110, per_order=7)
+
+    def test_expiry_cron_costs_one_query_more_per_reserved_line(self):
+        """Orders of five lines cost the expiry one query more per line than
+        orders of one (stock locks each line's quant; the quants themselves are
+        read once for the batch), and their stock is all free again."""
+        products = self.hammer | self.env["product.product"].union(
+            *(
+                self._create_product(f"Nail {size}", f"NAIL-{size}", self.categ_tools, 1.0, qty=40)
+                for size in (40, 50, 60, 70)
+            )
+        )
+        with freeze_time(NOW):
+            self._reserved_order(lines=[(self.hammer, 1)])
+        with freeze_time(NOW + timedelta(days=3)):
+            self.env["sale.order"]._cron_agora_expire_reservations()
+        self._flush_tracking()
+
+        def measure(lines):
+            with freeze_time(NOW):
+                orders = self.env["sale.order"]
+                for _i in range(4):
+                    orders |= self._reserved_order(lines=lines)
+            self._flush_tracking()
+            self.env.invalidate_all()
+            before = self.cr.sql_log_count
+            with freeze_time(NOW + timedelta(days=3)):
+                self.env["sale.order"]._cron_agora_expire_reservations()
+                self._flush_tracking()
+            self.assertEqual(set(orders.mapped("agora_close_reason")), {"expired"})
+            return self.cr.sql_log_count - before
+
+        one_line = measure([(self.hammer, 1)])
+        five_lines = measure([(product, 2) for product in products])
+        # 4 orders x 4 lines more: 16 queries, up to the two that come and go
+        # with caches outside the orders (see _assert_flat_cost).
+        self.assertAlmostEqual(five_lines - one_line, 16, delta=2)
+        quants = self.env["stock.quant"].search(
+            [("product_id", "in", products.ids), ("location_id", "=", self.stock_location.id)]
+        )
+        self.assertEqual(set(quants.mapped("reserved_quantity")), {0.0})
+        self.assertEqual(self._free(products[1]), 40.0)
+
+    def test_quants_cache_finds_the_quants_it_was_not_filled_for(self):
+        """Stock finds through the expiry's quant cache exactly the quants its
+        own search finds, for the lines it was filled for and for any other."""
+        order = self._reserved_order(lines=[(self.hammer, 3)])
+        Quant = self.env["stock.quant"].sudo()
+        cache = Quant._agora_quants_cache(order.picking_ids.move_ids.move_line_ids)
+        location = self.stock_location
+        for product in (self.hammer, self.paint, self.drill):
+            with self.subTest(product=product.name):
+                self.assertEqual(
+                    cache[product.id, location.id, False, False, False],
+                    Quant._gather(product, location, strict=True),
+                )
+        hammers = cache[self.hammer.id, location.id, False, False, False]
+        self.assertEqual(hammers.reserved_quantity, 3)
+        # Filled for the hammer at this location: no quant has another key there.
+        self.assertFalse(cache[self.hammer.id, location.id, False, False, self.client_alfa.id])
 
     def test_status_email_job_costs_the_same_per_order(self):
         """The status email job emails a batch of expired orders with the same
