@@ -478,6 +478,9 @@ class SaleOrder(models.Model):
         """
         orders = self.filtered(lambda o: o.agora_state != "new" and o.partner_id)
         orders = orders.with_context(clean_context(self.env.context))._fallback_lang()
+        # Notifying the client, sale reads each order's payment transactions (for
+        # the title of the email's button): read them for the batch at once.
+        orders.fetch(["transaction_ids"])
         Thread = orders.env["mail.thread"].with_context(active_test=False)
         subtype = self.env.ref("mail.mt_note")
         queued = False
