@@ -7,7 +7,13 @@ import psycopg2.errors
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command, Domain
-from odoo.tools import clean_context, float_compare, float_is_zero, format_datetime
+from odoo.tools import (
+    clean_context,
+    float_compare,
+    float_is_zero,
+    format_datetime,
+    plaintext2html,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -117,6 +123,13 @@ class SaleOrder(models.Model):
         index="btree_not_null",
         help="The status whose email to the client the 'Agora: send status emails' job is "
         "still to send (orders the expiry cron closed).",
+    )
+    agora_release_refusal = fields.Char(
+        string="Release Refused",
+        readonly=True,
+        copy=False,
+        help="Why Odoo refused to release this reservation when it expired. The expiry cron "
+        "leaves the order alone until staff retry the release or extend the reservation.",
     )
     agora_agreement_id = fields.Many2one(
         "agora.agreement",
@@ -424,6 +437,8 @@ class SaleOrder(models.Model):
                 )
             if "agora_state" in changes and order.agora_state != "new":
                 changed_state |= order
+        # An order that left Reserve (paid, cancelled...) has no release left to retry.
+        changed_state.filtered(lambda o: o.agora_state != "reserve")._agora_clear_release_refusal()
         # The events of a batch (the expiry cron closes hundreds of orders) at once.
         if events:
             Event._log_batch(events)
@@ -786,6 +801,8 @@ class SaleOrder(models.Model):
                 )
             old = order.agora_reserve_deadline
             order.write({"agora_reserve_deadline": new_deadline, "agora_reminder_sent": False})
+            # The new deadline is a new chance: the cron releases it then.
+            order._agora_clear_release_refusal()
             order._agora_log_event(
                 "deadline",
                 old_value=format_datetime(self.env, old) if old else "",
@@ -804,6 +821,7 @@ class SaleOrder(models.Model):
                 ("agora_state", "=", "reserve"),
                 ("agora_payment_hold", "=", False),
                 ("agora_reserve_deadline", "<", now),
+                ("agora_release_refusal", "=", False),
             ]
         )
 
@@ -820,7 +838,8 @@ class SaleOrder(models.Model):
 
         One batch per call; the scheduler calls again while some remain. Orders
         locked by a concurrent run are skipped and left to it; a re-run finds
-        nothing left to do.
+        nothing left to do. An order Odoo refuses to release leaves the queue
+        for staff (``_agora_refuse_release``).
         """
         now = fields.Datetime.now()
         domain = self._agora_expiry_domain(now)
@@ -828,10 +847,12 @@ class SaleOrder(models.Model):
         orders = found.try_lock_for_update(allow_referencing=True)
         # The clients' emails are left to their own job (_agora_defer_state_mails).
         done = orders.with_context(agora_defer_state_mails=True)._agora_expire_batch(now)
+        # Expired, or refused and out of the queue until staff act.
+        processed = done | orders.filtered("agora_release_refusal")
         # Orders another transaction holds count as remaining (the scheduler runs
-        # again), unless nothing could be done: then the next run is the usual one.
-        remaining = self.search_count(domain) if done and len(found) == batch_size else 0
-        self._agora_commit_progress(len(done), remaining)
+        # again), unless none left the queue: then the next run is the usual one.
+        remaining = self.search_count(domain) if processed and len(found) == batch_size else 0
+        self._agora_commit_progress(len(processed), remaining)
         return done
 
     def _agora_expire_batch(self, now):
@@ -848,6 +869,8 @@ class SaleOrder(models.Model):
         )
         for order, error in failures.items():
             self._agora_log_expiry_failure(order, error)
+            if isinstance(error, (UserError, ValidationError)):
+                order._agora_refuse_release(error)
         return done
 
     def _agora_batch_or_one_by_one(self, action, description):
@@ -890,6 +913,48 @@ class SaleOrder(models.Model):
             # A concurrent transaction changed the same stock: the order stays
             # due, and the next run expires it.
             _logger.warning("Order %s left for the next run: %s", order.name, error)
+
+    def _agora_refuse_release(self, error):
+        """Odoo refused to release this expired reservation (an invoice in a
+        locked accounting period, say): take the order out of the expiry queue
+        and ask its salesperson to act.
+
+        Left in the queue, it would fail again on every run, make each batch
+        it is part of go one order at a time, and a full batch of such orders
+        would hold up every order due after them.
+        """
+        self.ensure_one()
+        reason = error.args[0] if error.args else str(error)
+        self.agora_release_refusal = reason
+        responsible = self.user_id or self.team_id.user_id
+        self.activity_schedule(
+            "agora_orders.mail_activity_type_agora_release_refused",
+            user_id=responsible.id or self.env.uid,
+            note=plaintext2html(reason),
+        )
+        self._message_log(
+            body=self.env._(
+                "The reservation expired but could not be released: %(reason)s. Resolve "
+                "this, then use Retry Release, or extend the reservation.",
+                reason=reason,
+            )
+        )
+
+    def _agora_clear_release_refusal(self):
+        refused = self.filtered("agora_release_refusal")
+        if refused:
+            refused.agora_release_refusal = False
+            refused.activity_unlink(["agora_orders.mail_activity_type_agora_release_refused"])
+
+    def action_agora_retry_release(self):
+        """Staff resolved why the release was refused: release it now. Should
+        Odoo refuse again, staff see why and the order stays as it was."""
+        self.check_access("write")
+        now = fields.Datetime.now()
+        self._agora_clear_release_refusal()
+        due = self.filtered_domain(self._agora_expiry_domain(now))
+        due._agora_expire_reservations(now)
+        return True
 
     def _agora_expire_reservations(self, now):
         """Free the stock, cancel the unpaid invoices, close the orders as expired."""

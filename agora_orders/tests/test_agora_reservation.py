@@ -10,10 +10,24 @@ from odoo.tests import tagged
 from .common import AgoraCommon
 
 NOW = datetime(2026, 11, 2, 9, 0, 0)
+# Reasons Odoo may give for refusing to release a reservation (not shown to users).
+PACKING = "The delivery is being packed"
+LOCKED = "The invoice is in a locked period"
 
 
 @tagged("post_install", "-at_install")
 class TestAgoraReservation(AgoraCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.release_refused_type = cls.env.ref(
+            "agora_orders.mail_activity_type_agora_release_refused"
+        )
+
+    def _release_refused_activity(self, order):
+        refused_type = self.release_refused_type
+        return order.activity_ids.filtered(lambda a: a.activity_type_id == refused_type)
+
     def _free(self, product):
         return product.with_context(warehouse_id=self.warehouse.id).free_qty
 
@@ -457,8 +471,8 @@ class TestAgoraReservation(AgoraCommon):
         SaleOrder = type(self.env["sale.order"])
         reports = []
 
-        def refuse(orders, now):
-            raise UserError(self.env._("The delivery is being packed"))
+        def held_up(orders, now):
+            raise psycopg2.errors.LockNotAvailable("could not obtain lock on row")
 
         with (
             freeze_time(NOW + timedelta(days=3)),
@@ -470,8 +484,8 @@ class TestAgoraReservation(AgoraCommon):
         ):
             self.env["sale.order"]._cron_agora_expire_reservations(batch_size=1)
             with (
-                patch.object(SaleOrder, "_agora_expire_reservations", refuse),
-                self.assertLogs("odoo.addons.agora_orders.models.sale_order", "ERROR"),
+                patch.object(SaleOrder, "_agora_expire_reservations", held_up),
+                self.assertLogs("odoo.addons.agora_orders.models.sale_order", "WARNING"),
             ):
                 self.env["sale.order"]._cron_agora_expire_reservations(batch_size=1)
             self.env["sale.order"]._cron_agora_expire_reservations(batch_size=2)
@@ -489,7 +503,7 @@ class TestAgoraReservation(AgoraCommon):
 
         def expire_refusing(orders, now):
             if refused in orders:
-                raise UserError(self.env._("The delivery is being packed"))
+                raise UserError(PACKING)
             expire(orders, now)
 
         with (
@@ -503,9 +517,94 @@ class TestAgoraReservation(AgoraCommon):
         record = logs.records[0]
         self.assertIn(f"Could not expire the reservation of order {refused.name}", record.message)
         self.assertIsInstance(record.exc_info[1], UserError)
-        self.assertEqual(str(record.exc_info[1]), "The delivery is being packed")
+        self.assertEqual(str(record.exc_info[1]), PACKING)
         self.assertEqual(refused.agora_state, "reserve")
         self.assertEqual(first.agora_close_reason, "expired")
+        # Staff see why on the order, in its chatter and in an activity of its salesperson.
+        self.assertEqual(refused.agora_release_refusal, PACKING)
+        activity = self._release_refused_activity(refused)
+        self.assertEqual(activity.user_id, self.salesman)
+        self.assertIn(PACKING, str(activity.note))
+        self.assertTrue(
+            refused.message_ids.filtered(
+                lambda m: f"could not be released: {PACKING}" in str(m.body)
+            )
+        )
+
+    def test_refused_release_waits_for_staff_and_holds_up_no_one(self):
+        """An order Odoo refuses to release is not tried again on every run
+        (each batch with it would go one order at a time, and a batch full of
+        them would hold up every order due after them): it waits for staff,
+        who retry once they resolved the cause."""
+        with freeze_time(NOW):
+            refused = self._reserved_order(lines=[(self.drill, 1)])
+        with freeze_time(NOW + timedelta(hours=1)):
+            later = self._reserved_order(lines=[(self.hammer, 2)])
+        self._flush_tracking()
+        SaleOrder = type(self.env["sale.order"])
+        expire = SaleOrder._agora_expire_reservations
+        attempts = []
+
+        def expire_refusing(orders, now):
+            attempts.append(orders)
+            if refused in orders:
+                raise UserError(LOCKED)
+            expire(orders, now)
+
+        with (
+            freeze_time(NOW + timedelta(days=3)),
+            patch.object(SaleOrder, "_agora_expire_reservations", expire_refusing),
+        ):
+            with self.assertLogs("odoo.addons.agora_orders.models.sale_order", "ERROR"):
+                self.env["sale.order"]._cron_agora_expire_reservations(batch_size=1)
+            self.assertEqual(refused.agora_release_refusal, LOCKED)
+            attempts.clear()
+            done = self.env["sale.order"]._cron_agora_expire_reservations(batch_size=1)
+            self.assertEqual(done, later)
+            self.assertEqual(attempts, [later], "the refused order is not tried again")
+            self.assertFalse(self.env["sale.order"]._cron_agora_expire_reservations())
+            # Staff retry while Odoo still refuses: they are told why, nothing changes.
+            with self.assertRaises(UserError) as refusal:
+                refused.with_user(self.salesman).action_agora_retry_release()
+            self.assertEqual(str(refusal.exception), LOCKED)
+        self.assertEqual(refused.agora_release_refusal, LOCKED)
+        self.assertEqual(refused.order_line.agora_qty_reserved, 1.0)
+        # Resolved: the retry releases the stock, closes the order and tells the client.
+        with freeze_time(NOW + timedelta(days=3)), self.mock_mail_gateway():
+            refused.with_user(self.salesman).action_agora_retry_release()
+            self._flush_tracking()
+            self.assertEqual(
+                self._new_mails.filtered(lambda m: "Closed" in (m.subject or "")).recipient_ids,
+                self.portal_alfa.partner_id,
+            )
+        self.assertEqual(refused.agora_close_reason, "expired")
+        self.assertFalse(refused.agora_release_refusal)
+        self.assertFalse(self._release_refused_activity(refused))
+        self.assertEqual(self._free(self.drill), 5.0)
+
+    def test_extending_a_refused_release_gives_it_to_the_cron_again(self):
+        with freeze_time(NOW):
+            order = self._reserved_order(lines=[(self.drill, 1)])
+        self._flush_tracking()
+        SaleOrder = type(self.env["sale.order"])
+
+        def refuse(orders, now):
+            raise UserError(LOCKED)
+
+        with (
+            freeze_time(NOW + timedelta(days=3)),
+            patch.object(SaleOrder, "_agora_expire_reservations", refuse),
+            self.assertLogs("odoo.addons.agora_orders.models.sale_order", "ERROR"),
+        ):
+            self.env["sale.order"]._cron_agora_expire_reservations()
+        self.assertTrue(order.agora_release_refusal)
+        with freeze_time(NOW + timedelta(days=3)):
+            order.with_user(self.salesman)._agora_extend_reservation(NOW + timedelta(days=4))
+        self.assertFalse(order.agora_release_refusal)
+        self.assertFalse(self._release_refused_activity(order))
+        with freeze_time(NOW + timedelta(days=5)):
+            self.assertEqual(self.env["sale.order"]._cron_agora_expire_reservations(), order)
+        self.assertEqual(order.agora_close_reason, "expired")
 
     def test_broken_status_template_does_not_hold_up_expiry(self):
         """A status email Odoo cannot render (a template staff broke) neither
