@@ -5,7 +5,7 @@ from datetime import timedelta
 import psycopg2.errors
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import LockError, MissingError, UserError, ValidationError
 from odoo.fields import Command, Domain
 from odoo.tools import (
     clean_context,
@@ -495,7 +495,8 @@ class SaleOrder(models.Model):
         orders = orders.with_context(clean_context(self.env.context))._fallback_lang()
         # Notifying the client, sale reads each order's payment transactions (for
         # the title of the email's button): read them for the batch at once.
-        orders.fetch(["transaction_ids"])
+        # sudo: as sale does to read them there (an invoicing field).
+        orders.sudo().fetch(["transaction_ids"])
         Thread = orders.env["mail.thread"].with_context(active_test=False)
         subtype = self.env.ref("mail.mt_note")
         queued = False
@@ -794,10 +795,12 @@ class SaleOrder(models.Model):
     def _agora_extend_reservation(self, new_deadline, reason=False):
         self.check_access("write")
         self._agora_check_state(("reserve", "paid"), self.env._("extend the reservation of"))
+        now = fields.Datetime.now()
         for order in self:
-            if new_deadline <= (order.agora_reserve_deadline or fields.Datetime.now()):
+            # In the future too: a past one would expire the order again at once.
+            if new_deadline <= max(order.agora_reserve_deadline or now, now):
                 raise ValidationError(
-                    self.env._("The new deadline must be later than the current one.")
+                    self.env._("The new deadline must be later than the current one and than now.")
                 )
             old = order.agora_reserve_deadline
             order.write({"agora_reserve_deadline": new_deadline, "agora_reminder_sent": False})
@@ -869,7 +872,7 @@ class SaleOrder(models.Model):
         )
         for order, error in failures.items():
             self._agora_log_expiry_failure(order, error)
-            if isinstance(error, (UserError, ValidationError)):
+            if self._agora_is_refusal(error):
                 order._agora_refuse_release(error)
         return done
 
@@ -904,8 +907,15 @@ class SaleOrder(models.Model):
                 failures[order] = error
         return done, failures
 
+    @api.model
+    def _agora_is_refusal(self, error):
+        """Whether Odoo refused the change itself, rather than a concurrent
+        transaction held it up (a row lock, a record deleted meanwhile): the
+        latter goes through on a later run."""
+        return isinstance(error, UserError) and not isinstance(error, (LockError, MissingError))
+
     def _agora_log_expiry_failure(self, order, error):
-        if isinstance(error, (UserError, ValidationError)):
+        if self._agora_is_refusal(error):
             _logger.error(
                 "Could not expire the reservation of order %s", order.name, exc_info=error
             )
@@ -924,13 +934,16 @@ class SaleOrder(models.Model):
         would hold up every order due after them.
         """
         self.ensure_one()
-        reason = error.args[0] if error.args else str(error)
+        # Never empty: an empty reason would leave the order in the queue.
+        reason = str(error.args[0] if error.args else "") or type(error).__name__
         self.agora_release_refusal = reason
-        responsible = self.user_id or self.team_id.user_id
+        # The salesperson, else the team leader, else the activity type's
+        # default user (Configuration > Activity Types), else the cron's user.
+        responsible = (self.user_id | self.team_id.user_id).filtered("active")[:1]
         self.activity_schedule(
             "agora_orders.mail_activity_type_agora_release_refused",
-            user_id=responsible.id or self.env.uid,
             note=plaintext2html(reason),
+            **({"user_id": responsible.id} if responsible else {}),
         )
         self._message_log(
             body=self.env._(
@@ -982,7 +995,7 @@ class SaleOrder(models.Model):
         )
         retry = self.browse()
         for order, error in failures.items():
-            if isinstance(error, (UserError, ValidationError)):
+            if self._agora_is_refusal(error):
                 _logger.error("Could not email order %s its status", order.name, exc_info=error)
                 order._message_log(
                     body=self.env._(

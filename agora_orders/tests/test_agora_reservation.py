@@ -4,7 +4,7 @@ from unittest.mock import patch
 import psycopg2.errors
 from freezegun import freeze_time
 
-from odoo.exceptions import UserError
+from odoo.exceptions import LockError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import AgoraCommon
@@ -354,8 +354,15 @@ class TestAgoraReservation(AgoraCommon):
                 )
         hammers = cache[self.hammer.id, location.id, False, False, False]
         self.assertEqual(hammers.reserved_quantity, 3)
-        # Filled for the hammer at this location: no quant has another key there.
-        self.assertFalse(cache[self.hammer.id, location.id, False, False, self.client_alfa.id])
+        # Filled for the hammer at this location: its quants, and the absence of
+        # any under another key there, are known without a query; a product it
+        # was not filled for is searched.
+        cache = Quant._agora_quants_cache(order.picking_ids.move_ids.move_line_ids)
+        with self.assertQueryCount(0):
+            self.assertEqual(cache[self.hammer.id, location.id, False, False, False], hammers)
+            self.assertFalse(cache[self.hammer.id, location.id, False, False, self.client_alfa.id])
+        with self.assertQueryCount(1):
+            self.assertTrue(cache[self.paint.id, location.id, False, False, False])
 
     def test_status_email_job_costs_the_same_per_order(self):
         """The status email job emails a batch of expired orders with the same
@@ -472,7 +479,8 @@ class TestAgoraReservation(AgoraCommon):
         reports = []
 
         def held_up(orders, now):
-            raise psycopg2.errors.LockNotAvailable("could not obtain lock on row")
+            # What Odoo raises when another transaction holds a row it locks.
+            raise LockError("Cannot grab a lock on records")
 
         with (
             freeze_time(NOW + timedelta(days=3)),
@@ -485,9 +493,13 @@ class TestAgoraReservation(AgoraCommon):
             self.env["sale.order"]._cron_agora_expire_reservations(batch_size=1)
             with (
                 patch.object(SaleOrder, "_agora_expire_reservations", held_up),
-                self.assertLogs("odoo.addons.agora_orders.models.sale_order", "WARNING"),
+                self.assertLogs("odoo.addons.agora_orders.models.sale_order", "WARNING") as logs,
             ):
                 self.env["sale.order"]._cron_agora_expire_reservations(batch_size=1)
+            # Held up, not refused: it stays in the queue, nothing asked of staff.
+            self.assertEqual([r.levelname for r in logs.records], ["WARNING"])
+            refused = self.env["sale.order"].search([("agora_release_refusal", "!=", False)])
+            self.assertFalse(refused)
             self.env["sale.order"]._cron_agora_expire_reservations(batch_size=2)
         self.assertEqual(reports, [(1, 2), (0, 0), (2, 0)])
 
@@ -558,6 +570,7 @@ class TestAgoraReservation(AgoraCommon):
             with self.assertLogs("odoo.addons.agora_orders.models.sale_order", "ERROR"):
                 self.env["sale.order"]._cron_agora_expire_reservations(batch_size=1)
             self.assertEqual(refused.agora_release_refusal, LOCKED)
+            self.assertEqual(len(self._release_refused_activity(refused)), 1)
             attempts.clear()
             done = self.env["sale.order"]._cron_agora_expire_reservations(batch_size=1)
             self.assertEqual(done, later)
@@ -568,7 +581,7 @@ class TestAgoraReservation(AgoraCommon):
                 refused.with_user(self.salesman).action_agora_retry_release()
             self.assertEqual(str(refusal.exception), LOCKED)
         self.assertEqual(refused.agora_release_refusal, LOCKED)
-        self.assertEqual(refused.order_line.agora_qty_reserved, 1.0)
+        self.assertEqual(len(self._release_refused_activity(refused)), 1)
         # Resolved: the retry releases the stock, closes the order and tells the client.
         with freeze_time(NOW + timedelta(days=3)), self.mock_mail_gateway():
             refused.with_user(self.salesman).action_agora_retry_release()
@@ -598,7 +611,13 @@ class TestAgoraReservation(AgoraCommon):
         ):
             self.env["sale.order"]._cron_agora_expire_reservations()
         self.assertTrue(order.agora_release_refusal)
+        self.assertEqual(len(self._release_refused_activity(order)), 1)
         with freeze_time(NOW + timedelta(days=3)):
+            # Later than the expired deadline, but past: it would only expire again.
+            with self.assertRaises(ValidationError):
+                order.with_user(self.salesman)._agora_extend_reservation(
+                    NOW + timedelta(days=2, hours=23)
+                )
             order.with_user(self.salesman)._agora_extend_reservation(NOW + timedelta(days=4))
         self.assertFalse(order.agora_release_refusal)
         self.assertFalse(self._release_refused_activity(order))
