@@ -1,3 +1,4 @@
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from unittest.mock import patch
 
@@ -23,6 +24,24 @@ class TestAgoraReservation(AgoraCommon):
         cls.release_refused_type = cls.env.ref(
             "agora_orders.mail_activity_type_agora_release_refused"
         )
+
+    @contextmanager
+    def _odoo_refusing_to_release(self, refused, reason, attempts=None):
+        """Odoo refuses, with ``reason``, to release any batch holding one of
+        the ``refused`` orders; the expiry runs as usual for the others.
+        ``attempts`` collects the batches the cron tries."""
+        SaleOrder = type(self.env["sale.order"])
+        expire = SaleOrder._agora_expire_reservations
+
+        def expire_refusing(orders, now):
+            if attempts is not None:
+                attempts.append(orders)
+            if orders & refused:
+                raise UserError(reason)
+            expire(orders, now)
+
+        with patch.object(SaleOrder, "_agora_expire_reservations", expire_refusing):
+            yield
 
     def _release_refused_activity(self, order):
         refused_type = self.release_refused_type
@@ -510,17 +529,9 @@ class TestAgoraReservation(AgoraCommon):
             first = self._reserved_order(lines=[(self.hammer, 2)])
             refused = self._reserved_order(lines=[(self.drill, 1)])
         self._flush_tracking()
-        SaleOrder = type(self.env["sale.order"])
-        expire = SaleOrder._agora_expire_reservations
-
-        def expire_refusing(orders, now):
-            if refused in orders:
-                raise UserError(PACKING)
-            expire(orders, now)
-
         with (
             freeze_time(NOW + timedelta(days=3)),
-            patch.object(SaleOrder, "_agora_expire_reservations", expire_refusing),
+            self._odoo_refusing_to_release(refused, PACKING),
             self.assertLogs("odoo.addons.agora_orders.models.sale_order", "ERROR") as logs,
         ):
             done = self.env["sale.order"]._cron_agora_expire_reservations()
@@ -553,19 +564,10 @@ class TestAgoraReservation(AgoraCommon):
         with freeze_time(NOW + timedelta(hours=1)):
             later = self._reserved_order(lines=[(self.hammer, 2)])
         self._flush_tracking()
-        SaleOrder = type(self.env["sale.order"])
-        expire = SaleOrder._agora_expire_reservations
         attempts = []
-
-        def expire_refusing(orders, now):
-            attempts.append(orders)
-            if refused in orders:
-                raise UserError(LOCKED)
-            expire(orders, now)
-
         with (
             freeze_time(NOW + timedelta(days=3)),
-            patch.object(SaleOrder, "_agora_expire_reservations", expire_refusing),
+            self._odoo_refusing_to_release(refused, LOCKED, attempts),
         ):
             with self.assertLogs("odoo.addons.agora_orders.models.sale_order", "ERROR"):
                 self.env["sale.order"]._cron_agora_expire_reservations(batch_size=1)
@@ -599,14 +601,9 @@ class TestAgoraReservation(AgoraCommon):
         with freeze_time(NOW):
             order = self._reserved_order(lines=[(self.drill, 1)])
         self._flush_tracking()
-        SaleOrder = type(self.env["sale.order"])
-
-        def refuse(orders, now):
-            raise UserError(LOCKED)
-
         with (
             freeze_time(NOW + timedelta(days=3)),
-            patch.object(SaleOrder, "_agora_expire_reservations", refuse),
+            self._odoo_refusing_to_release(order, LOCKED),
             self.assertLogs("odoo.addons.agora_orders.models.sale_order", "ERROR"),
         ):
             self.env["sale.order"]._cron_agora_expire_reservations()
