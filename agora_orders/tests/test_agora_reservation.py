@@ -622,6 +622,26 @@ class TestAgoraReservation(AgoraCommon):
             self.assertEqual(self.env["sale.order"]._cron_agora_expire_reservations(), order)
         self.assertEqual(order.agora_close_reason, "expired")
 
+    def test_cancelling_a_refused_release_clears_it(self):
+        """An order that leaves Reserve (staff cancel it) has no release left
+        to retry: the refusal and its activity go."""
+        with freeze_time(NOW):
+            order = self._reserved_order(lines=[(self.drill, 1)])
+        self._flush_tracking()
+        with (
+            freeze_time(NOW + timedelta(days=3)),
+            self._odoo_refusing_to_release(order, LOCKED),
+            self.assertLogs("odoo.addons.agora_orders.models.sale_order", "ERROR"),
+        ):
+            self.env["sale.order"]._cron_agora_expire_reservations()
+        self.assertEqual(len(self._release_refused_activity(order)), 1)
+        order.with_user(self.salesman).action_agora_cancel()
+        self._flush_tracking()
+        self.assertEqual(order.agora_close_reason, "cancelled")
+        self.assertFalse(order.agora_release_refusal)
+        self.assertFalse(self._release_refused_activity(order))
+        self.assertEqual(self._free(self.drill), 5.0)
+
     def test_broken_status_template_does_not_hold_up_expiry(self):
         """A status email Odoo cannot render (a template staff broke) neither
         keeps the stock reserved nor is retried forever: the orders expire,
