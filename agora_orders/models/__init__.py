@@ -14,3 +14,4 @@ from . import sale_order_line
 from . import account_move
 from . import stock_picking
 from . import stock_quant
+from . import mail_thread

@@ -888,7 +888,9 @@ class SaleOrder(models.Model):
         if not self:
             return self, {}
         try:
-            with self.env.cr.savepoint():
+            # The tracking notes of the batch's orders, deliveries and invoices
+            # are created when the savepoint flushes: together.
+            with self.env["mail.thread"]._agora_batched_tracking_notes(), self.env.cr.savepoint():
                 action(self)
             return self, {}
         except BATCH_RETRIABLE_ERRORS as error:

@@ -315,7 +315,7 @@ class TestAgoraReservation(AgoraCommon):
             self.assertEqual(set(made.mapped("agora_close_reason")), {"expired"})
             self.assertEqual(set(made.mapped("agora_state_mail_pending")), {"closed"})
 
-        self._assert_flat_cost(make, run, base=110, per_order=7)
+        self._assert_flat_cost(make, run, base=117, per_order=1)
 
     def test_expiry_cron_costs_one_query_more_per_reserved_line(self):
         """Orders of five lines cost the expiry one query more per line than
