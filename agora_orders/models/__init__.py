@@ -14,4 +14,5 @@ from . import sale_order_line
 from . import account_move
 from . import stock_picking
 from . import stock_quant
+from . import ir_qweb
 from . import mail_thread

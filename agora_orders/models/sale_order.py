@@ -500,49 +500,53 @@ class SaleOrder(models.Model):
         Thread = orders.env["mail.thread"].with_context(active_test=False)
         subtype = self.env.ref("mail.mt_note")
         queued = False
-        for state in dict.fromkeys(orders.mapped("agora_state")):
-            template = self.env.ref(
-                f"agora_orders.mail_template_agora_state_{state}", raise_if_not_found=False
-            )
-            if not template:
-                continue
-            same_state = orders.filtered(lambda o, state=state: o.agora_state == state)
-            if state == "reserve":
-                batches = [(order, None) for order in same_state]
-            else:
-                senders = template._render_field("email_from", same_state.ids)
-                by_sender = defaultdict(orders.browse)
-                for order in same_state:
-                    by_sender[senders[order.id]] |= order
-                batches = [(batch, sender) for sender, batch in by_sender.items()]
-            for batch, sender in batches:
-                values = {
-                    "message_type": "auto_comment",
-                    "subtype_id": subtype.id,
-                    "email_layout_xmlid": "mail.mail_notification_light",
-                    "notify_author_mention": True,
-                }
-                if len(batch) == 1:
-                    # One order: the composer renders it as Odoo's tracking would.
-                    values["partner_ids"] = batch.partner_id.ids
-                    values["attachment_ids"] = batch._agora_state_mail_attachments().ids
-                else:
-                    # The template's recipient (the order's client) per order, and
-                    # the author a one-order composer finds from the sender.
-                    author_id = Thread._message_compute_author(None, sender)[0] if sender else None
-                    values["author_id"] = author_id or self.env.user.partner_id.id
-                    queued = True
-                composer = (
-                    orders.env["mail.compose.message"]
-                    .with_context(
-                        default_composition_mode="comment",
-                        default_model=self._name,
-                        default_res_ids=batch.ids,
-                        default_template_id=template.id,
-                    )
-                    .create(values)
+        # Each status's body is compiled once for the batch, not once per order.
+        with self.env["ir.qweb"]._agora_reuse_inline_compilations():
+            for state in dict.fromkeys(orders.mapped("agora_state")):
+                template = self.env.ref(
+                    f"agora_orders.mail_template_agora_state_{state}", raise_if_not_found=False
                 )
-                composer._action_send_mail()
+                if not template:
+                    continue
+                same_state = orders.filtered(lambda o, state=state: o.agora_state == state)
+                if state == "reserve":
+                    batches = [(order, None) for order in same_state]
+                else:
+                    senders = template._render_field("email_from", same_state.ids)
+                    by_sender = defaultdict(orders.browse)
+                    for order in same_state:
+                        by_sender[senders[order.id]] |= order
+                    batches = [(batch, sender) for sender, batch in by_sender.items()]
+                for batch, sender in batches:
+                    values = {
+                        "message_type": "auto_comment",
+                        "subtype_id": subtype.id,
+                        "email_layout_xmlid": "mail.mail_notification_light",
+                        "notify_author_mention": True,
+                    }
+                    if len(batch) == 1:
+                        # One order: the composer renders it as Odoo's tracking would.
+                        values["partner_ids"] = batch.partner_id.ids
+                        values["attachment_ids"] = batch._agora_state_mail_attachments().ids
+                    else:
+                        # The template's recipient (the order's client) per order, and
+                        # the author a one-order composer finds from the sender.
+                        author_id = (
+                            Thread._message_compute_author(None, sender)[0] if sender else None
+                        )
+                        values["author_id"] = author_id or self.env.user.partner_id.id
+                        queued = True
+                    composer = (
+                        orders.env["mail.compose.message"]
+                        .with_context(
+                            default_composition_mode="comment",
+                            default_model=self._name,
+                            default_res_ids=batch.ids,
+                            default_template_id=template.id,
+                        )
+                        .create(values)
+                    )
+                    composer._action_send_mail()
         if queued:
             # sudo: whoever changed the orders (staff, a payment, the cron) wakes
             # the mail queue for the emails it just queued.

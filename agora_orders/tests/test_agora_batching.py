@@ -1,4 +1,5 @@
 from contextlib import nullcontext
+from unittest.mock import patch
 
 from odoo.tests import tagged
 
@@ -7,7 +8,8 @@ from .common import AgoraCommon
 
 @tagged("post_install", "-at_install")
 class TestAgoraBatching(AgoraCommon):
-    """The helpers the batch jobs run in: tracking notes inserted together."""
+    """The two helpers the batch jobs run in: tracking notes inserted
+    together, and an email body compiled once for its batch."""
 
     def _lock(self, orders, batched, locked=True):
         """Lock (or unlock) the orders, a tracked field: return the queries it
@@ -86,3 +88,57 @@ class TestAgoraBatching(AgoraCommon):
         queries_odoo, odoo_note = self._lock(other, batched=False)
         self.assertEqual(queries_alone, queries_odoo)
         self.assertEqual(self._describe(note[order]), self._describe(odoo_note[other]))
+
+    def test_batch_email_body_is_compiled_once_and_rendered_per_order(self):
+        self._load_russian()
+        self.portal_beta.partner_id.lang = "ru_RU"
+        orders = self._create_order(lines=[(self.hammer, 1)]) | self._create_order(
+            lines=[(self.hammer, 2)]
+        )
+        beta_orders = self.env["sale.order"].union(
+            *(
+                self._create_order(
+                    partner=self.portal_beta.partner_id,
+                    lines=[(self.paint, qty)],
+                    user=self.salesman_other,
+                )
+                for qty in (1, 2)
+            )
+        )
+        everyone = orders | beta_orders
+        template = self.env.ref("agora_orders.mail_template_agora_state_closed")
+        IrQweb = self.registry["ir.qweb"]
+        generate_code = IrQweb._generate_code
+
+        def render(batched):
+            block = (
+                self.env["ir.qweb"]._agora_reuse_inline_compilations()
+                if batched
+                else nullcontext()
+            )
+            with (
+                patch.object(
+                    IrQweb, "_generate_code", autospec=True, side_effect=generate_code
+                ) as compiled,
+                block,
+            ):
+                bodies = {}
+                for lang, batch in (("en_US", orders), ("ru_RU", beta_orders)):
+                    bodies.update(
+                        template.with_context(lang=lang)._render_field("body_html", batch.ids)
+                    )
+            return bodies, compiled.call_count
+
+        bodies_odoo, compiled_odoo = render(batched=False)
+        bodies, compiled = render(batched=True)
+        # Each order's own body, in its client's language, as Odoo renders it.
+        self.assertEqual(bodies, bodies_odoo)
+        for order in everyone:
+            self.assertIn(order.name, bodies[order.id])
+        for order in beta_orders:
+            self.assertIn("Здравствуйте", bodies[order.id])
+        self.assertNotIn("Здравствуйте", bodies[orders[0].id])
+        # Per language, Odoo compiles the body once to check it, then once per
+        # order; in the block, once to check it and once to render the batch.
+        self.assertEqual(compiled_odoo, 2 * (1 + 2))
+        self.assertEqual(compiled, 2 * (1 + 1))
