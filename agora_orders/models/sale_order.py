@@ -719,7 +719,13 @@ class SaleOrder(models.Model):
             # lines on the way to the cancellation changes nothing and was a
             # fifth of the expiry cron's time; Odoo skips it as well when it
             # reverses a move to cancel it (``_reverse_moves``).
-            unpaid.with_context(skip_invoice_sync=True).button_cancel()
+            unpaid = unpaid.with_context(skip_invoice_sync=True)
+            unpaid.button_cancel()
+            # What the cancellation left to compute (the invoices' sequence
+            # fields, and the gap flag it writes on the next invoices) is
+            # computed now, in the same context: computed later, by whatever
+            # flushes next, each of those writes re-synced an invoice's lines.
+            unpaid.env.flush_all()
         for invoice in invoices - unpaid:
             reversal = invoice._reverse_moves(
                 [{"ref": self.env._("Cancellation of %s", invoice.name)}]

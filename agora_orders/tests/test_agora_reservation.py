@@ -622,6 +622,30 @@ class TestAgoraReservation(AgoraCommon):
             self.assertEqual(self.env["sale.order"]._cron_agora_expire_reservations(), order)
         self.assertEqual(order.agora_close_reason, "expired")
 
+    def test_withdrawn_invoice_leaves_the_sequence_flags_as_odoo_does(self):
+        """Cancelling an order withdraws its invoice as Odoo's own Cancel
+        would: the sequence gap it leaves is flagged on the same invoices."""
+
+        def three_invoices():
+            orders = [self._reserved_order(lines=[(self.hammer, 1)]) for _i in range(3)]
+            return [order.invoice_ids for order in orders], orders
+
+        (odoo_first, odoo_middle, odoo_last), _orders = three_invoices()
+        odoo_middle.sudo().button_cancel()
+        self._flush_tracking()
+        (first, middle, last), orders = three_invoices()
+        orders[1].action_agora_cancel()
+        self._flush_tracking()
+        self.assertEqual(middle.state, "cancel")
+        self.assertEqual(
+            [invoice.made_sequence_gap for invoice in (first, middle, last)],
+            [invoice.made_sequence_gap for invoice in (odoo_first, odoo_middle, odoo_last)],
+        )
+        # The cancelled invoice is the gap in the sequence; its neighbours are not.
+        self.assertEqual(
+            [invoice.made_sequence_gap for invoice in (first, middle, last)], [False, True, False]
+        )
+
     def test_cancelling_a_refused_release_clears_it(self):
         """An order that leaves Reserve (staff cancel it) has no release left
         to retry: the refusal and its activity go."""
