@@ -54,7 +54,9 @@ class MailThread(models.AbstractModel):
 
     def _message_log_batch(self, bodies, *args, **kwargs):
         notes = _NOTES.get()
-        if notes is None:
+        # Only the tracking notes ``_message_track`` logs (``_message_log``
+        # passes keywords): a note some hook logs meanwhile is created at once.
+        if notes is None or args or not kwargs.get("tracking_value_ids"):
             return super()._message_log_batch(bodies, *args, **kwargs)
         token = _LOGGING_INTO.set(notes)
         try:
