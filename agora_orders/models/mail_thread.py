@@ -1,18 +1,28 @@
 import contextvars
-from collections import defaultdict
 from contextlib import contextmanager
 
 from odoo import api, models
+from odoo.tools.misc import clean_context
 
 # Set by ``_agora_batched_tracking_notes``: the block in which the tracking
 # notes of records changed together are created together.
 _BATCHING = contextvars.ContextVar("agora_batching_tracking_notes", default=False)
-# While one ``_message_track`` call runs in such a block: the notes it logs,
-# as (model, values) pairs, created when it ends.
+# While one ``_message_track`` call runs in such a block: the model and ids it
+# tracks, and the notes it logs for them, as (record, values) pairs, created
+# when it ends.
 _NOTES = contextvars.ContextVar("agora_tracking_notes", default=None)
 # While ``_message_log_batch`` prepares one of those notes: where its
 # ``_message_create`` leaves the values instead of inserting them.
 _LOGGING_INTO = contextvars.ContextVar("agora_tracking_notes_logging_into", default=None)
+
+
+@contextmanager
+def _context_value(variable, value):
+    token = variable.set(value)
+    try:
+        yield
+    finally:
+        variable.reset(token)
 
 
 class MailThread(models.AbstractModel):
@@ -34,36 +44,37 @@ class MailThread(models.AbstractModel):
         with a subtype (it notifies followers) still goes through
         ``message_post`` on its own.
         """
-        token = _BATCHING.set(True)
-        try:
+        with _context_value(_BATCHING, True):
             yield
-        finally:
-            _BATCHING.reset(token)
 
     def _message_track(self, fields_iter, initial_values_dict):
-        if not _BATCHING.get() or len(self) < 2 or _NOTES.get() is not None:
+        # A tracking run by a hook of another (account.move tracks its payment
+        # from ``_track_subtype``) has its notes created by the time it ends,
+        # as ``_message_log_batch`` leaves any other record's note alone.
+        if not _BATCHING.get() or len(self) < 2:
             return super()._message_track(fields_iter, initial_values_dict)
         notes = []
-        token = _NOTES.set(notes)
-        try:
+        with _context_value(_NOTES, (self._name, set(self.ids), notes)):
             tracking = super()._message_track(fields_iter, initial_values_dict)
-        finally:
-            _NOTES.reset(token)
         self._agora_create_tracking_notes(notes)
         return tracking
 
     def _message_log_batch(self, bodies, *args, **kwargs):
-        notes = _NOTES.get()
-        # Only the tracking notes ``_message_track`` logs (``_message_log``
-        # passes keywords): a note some hook logs meanwhile is created at once.
-        if notes is None or args or not kwargs.get("tracking_value_ids"):
+        tracked = _NOTES.get()
+        # Only the tracking notes of the records being tracked, as
+        # ``_message_track`` logs them (``_message_log``: keywords, tracking
+        # values), wait: ``_message_track`` does not read the message it gets
+        # back. Any other note (a hook's, another record's) is created at once.
+        if (
+            tracked is None
+            or args
+            or not kwargs.get("tracking_value_ids")
+            or self._name != tracked[0]
+            or not set(self.ids) <= tracked[1]
+        ):
             return super()._message_log_batch(bodies, *args, **kwargs)
-        token = _LOGGING_INTO.set(notes)
-        try:
-            # Its return value (the message) is not used by ``_message_track``.
+        with _context_value(_LOGGING_INTO, tracked[2]):
             return super()._message_log_batch(bodies, *args, **kwargs)
-        finally:
-            _LOGGING_INTO.reset(token)
 
     def _message_create(self, values_list):
         notes = _LOGGING_INTO.get()
@@ -74,32 +85,36 @@ class MailThread(models.AbstractModel):
 
     @api.model
     def _agora_create_tracking_notes(self, notes):
-        """Insert the notes logged by a ``_message_track`` call, each model's
-        at once, and their tracking values at once.
+        """Insert the notes logged by a ``_message_track`` call at once, and
+        their tracking values at once.
 
         ``mail.message.create`` inserts the tracking values of each message on
         its own, after the messages; they are inserted for all the messages
         here the same way: the values given, linked to their message.
         """
-        threads = {}
-        by_model = defaultdict(list)
-        for thread, values in notes:
-            threads.setdefault(thread._name, thread.browse())
-            by_model[thread._name].append(values)
-        tracking_values = []
-        for model, values_list in by_model.items():
-            created = []
-            for values in values_list:
-                commands = values.get("tracking_value_ids") or []
-                created.append([cmd[2] for cmd in commands if len(cmd) == 3 and cmd[0] == 0])
-                others = [cmd for cmd in commands if len(cmd) != 3 or cmd[0] != 0]
-                values["tracking_value_ids"] = others or False
-            messages = threads[model]._message_create(values_list)
-            for message, tracking_values_vals in zip(messages, created, strict=True):
-                tracking_values.extend(
-                    dict(vals, mail_message_id=message.id) for vals in tracking_values_vals
-                )
+        if not notes:
+            return
+        # The environment ``_message_log_batch`` creates them in (sudo).
+        thread = notes[0][0].browse()
+        values_list, tracking_values_by_note = [], []
+        for _record, values in notes:
+            commands = values.get("tracking_value_ids") or []
+            tracking_values_by_note.append(
+                [cmd[2] for cmd in commands if len(cmd) == 3 and cmd[0] == 0]
+            )
+            others = [cmd for cmd in commands if len(cmd) != 3 or cmd[0] != 0]
+            values_list.append(dict(values, tracking_value_ids=others or False))
+        messages = thread._message_create(values_list)
+        tracking_values = [
+            dict(vals, mail_message_id=message.id)
+            for message, note_tracking_values in zip(
+                messages, tracking_values_by_note, strict=True
+            )
+            for vals in note_tracking_values
+        ]
         if tracking_values:
             # sudo: as mail.message.create inserts them (tracking values are
-            # written only along with their message).
-            self.env["mail.tracking.value"].sudo().create(tracking_values)
+            # written only along with their message), in a clean context.
+            self.env["mail.tracking.value"].with_context(
+                clean_context(self.env.context)
+            ).sudo().create(tracking_values)
