@@ -38,8 +38,10 @@ class IrQweb(models.AbstractModel):
         compiled = _COMPILED.get()
         if compiled is None or not isinstance(template, etree._Element):
             return super()._compile(template)
-        # Compilation reads the context (``_generate_code``), never the values
-        # rendered; the keys starting with "_" are the rendering's own state.
+        # Compilation reads the context (``_generate_code`` and the overrides
+        # of mail and html_editor), never the values rendered: every context
+        # key is part of the key, but those starting with "_", which in Odoo 19
+        # are the rendering's own state (``__qweb_loaded_functions``...).
         context_key = tuple(
             (key, repr(value))
             for key, value in sorted(self.env.context.items())

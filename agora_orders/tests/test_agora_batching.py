@@ -1,6 +1,9 @@
 from contextlib import nullcontext
 from unittest.mock import patch
 
+from markupsafe import Markup
+
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from .common import AgoraCommon
@@ -11,9 +14,10 @@ class TestAgoraBatching(AgoraCommon):
     """The two helpers the batch jobs run in: tracking notes inserted
     together, and an email body compiled once for its batch."""
 
-    def _lock(self, orders, batched, locked=True):
-        """Lock (or unlock) the orders, a tracked field: return the queries it
-        took, tracking notes included, and each order's new note."""
+    def _track(self, orders, values, batched):
+        """Write each order its own values (tracked fields) in one
+        transaction: return the queries it took, tracking notes included, and
+        each order's new note."""
         self._flush_tracking()
         last = self.env["mail.message"].search([], order="id desc", limit=1).id
         before = self.cr.sql_log_count
@@ -21,7 +25,8 @@ class TestAgoraBatching(AgoraCommon):
             self.env["mail.thread"]._agora_batched_tracking_notes() if batched else nullcontext()
         )
         with block:
-            orders.write({"locked": locked})
+            for order, vals in zip(orders, values, strict=True):
+                order.write(vals)
             self._flush_tracking()
         queries = self.cr.sql_log_count - before
         notes = {}
@@ -33,12 +38,14 @@ class TestAgoraBatching(AgoraCommon):
             notes[order] = message
         return queries, notes
 
+    def _move_to_teams(self, orders, teams, batched=False):
+        return self._track(orders, [{"team_id": team.id} for team in teams], batched)
+
     def _warm_up(self):
-        """Lock and unlock an order once: the first write reads what later
+        """Track a change of an order once: the first write reads what later
         ones find in cache."""
         order = self._create_order(lines=[(self.hammer, 1)])
-        self._lock(order, batched=False)
-        self._lock(order, batched=False, locked=False)
+        self._track(order, [{"locked": True}], batched=False)
 
     def _describe(self, message):
         return {
@@ -55,39 +62,96 @@ class TestAgoraBatching(AgoraCommon):
 
     def test_tracking_notes_of_a_batch_are_odoo_notes_inserted_together(self):
         orders = self.env["sale.order"].union(
-            *(self._create_order(lines=[(self.hammer, n)]) for n in (1, 2, 3, 4, 5, 6, 7, 8))
+            *(self._create_order(lines=[(self.hammer, n)]) for n in range(1, 9))
         )
+        teams = self.env["crm.team"].create([{"name": f"Team {n}"} for n in range(1, 9)])
+        team_before = orders[0].team_id
         one_by_one, batched = orders[:4], orders[4:]
         self._warm_up()
-        queries_one_by_one, notes_one_by_one = self._lock(one_by_one, batched=False)
-        queries_batched, notes_batched = self._lock(batched, batched=True)
-        # The notes Odoo logs, each on its own order, tracking the lock.
-        expected = {
-            "type": "notification",
-            "subtype": self.env.ref("mail.mt_note"),
-            "author": self.env.user.partner_id,
-            "internal": True,
-            "body": notes_one_by_one[one_by_one[0]].body,
-            "tracking": [("locked", 0, 1)],
-        }
-        for order, note in (notes_one_by_one | notes_batched).items():
+        queries_one_by_one, notes_one_by_one = self._move_to_teams(one_by_one, teams[:4])
+        queries_batched, notes_batched = self._move_to_teams(batched, teams[4:], batched=True)
+        # The notes Odoo logs, each on its own order, with its own change.
+        for order, team in zip(orders, teams, strict=True):
             with self.subTest(order=order.name):
-                self.assertEqual(self._describe(note), expected)
+                note = (notes_one_by_one | notes_batched)[order]
+                self.assertEqual(
+                    self._describe(note),
+                    {
+                        "type": "notification",
+                        "subtype": self.env.ref("mail.mt_note"),
+                        "author": self.env.user.partner_id,
+                        "internal": True,
+                        "body": notes_one_by_one[one_by_one[0]].body,
+                        "tracking": [("team_id", team_before.id, team.id)],
+                    },
+                )
         # Four notes, each a message and its tracking value: one insert of the
         # messages and one of their values, instead of four of each.
         self.assertEqual(queries_one_by_one - queries_batched, 6)
         # After the block, notes are logged one at a time again.
-        queries_after, _notes = self._lock(batched, batched=False, locked=False)
+        queries_after, _notes = self._move_to_teams(batched, teams[:4])
         self.assertEqual(queries_after, queries_one_by_one)
 
     def test_a_lone_tracking_note_is_logged_as_odoo_does(self):
         order = self._create_order(lines=[(self.hammer, 1)])
         other = self._create_order(lines=[(self.hammer, 2)])
         self._warm_up()
-        queries_alone, note = self._lock(order, batched=True)
-        queries_odoo, odoo_note = self._lock(other, batched=False)
+        queries_alone, note = self._track(order, [{"locked": True}], batched=True)
+        queries_odoo, odoo_note = self._track(other, [{"locked": True}], batched=False)
         self.assertEqual(queries_alone, queries_odoo)
         self.assertEqual(self._describe(note[order]), self._describe(odoo_note[other]))
+
+    def test_notes_logged_by_a_hook_meanwhile_are_created_at_once(self):
+        """Only the tracked records' own notes wait for their insert: a note a
+        hook logs meanwhile, or a tracking it runs on other records, is
+        created at once, and the hook gets its message back."""
+        orders = self._create_order(lines=[(self.hammer, 1)]) | self._create_order(
+            lines=[(self.hammer, 2)]
+        )
+        others = self._create_order(lines=[(self.hammer, 3)]) | self._create_order(
+            lines=[(self.hammer, 4)]
+        )
+        self._warm_up()
+        client_ref = others[0].fields_get(["client_order_ref"])["client_order_ref"]
+        seen = []
+        SaleOrder = self.registry["sale.order"]
+        track_subtype = SaleOrder._track_subtype
+
+        def hook(record, init_values):
+            if record == orders[0]:
+                Message = self.env["mail.message"]
+                # A note with tracking values, on a record not tracked here.
+                tracking = self.env["mail.tracking.value"]._create_tracking_values(
+                    "PO-1", "PO-2", "client_order_ref", client_ref, others[0]
+                )
+                logged = others[0]._message_log(body="Hook", tracking_value_ids=[(0, 0, tracking)])
+                # A tracking of other records (both were unlocked, not locked).
+                others._message_track(["locked"], {other.id: {"locked": True} for other in others})
+                seen.append(
+                    (
+                        logged,
+                        Message.search_count([("id", "=", logged.id)]),
+                        Message.search_count(
+                            [("model", "=", "sale.order"), ("res_id", "in", others.ids)]
+                        ),
+                    )
+                )
+            return track_subtype(record, init_values)
+
+        notes_before = self.env["mail.message"].search_count(
+            [("model", "=", "sale.order"), ("res_id", "in", others.ids)]
+        )
+        with patch.object(SaleOrder, "_track_subtype", autospec=True, side_effect=hook):
+            _queries, notes = self._track(orders, [{"locked": True}] * 2, batched=True)
+        ((logged, logged_exists, notes_of_others),) = seen
+        self.assertEqual(logged.body, Markup("<p>Hook</p>"))
+        self.assertEqual(logged_exists, 1, "created when logged")
+        self.assertEqual(
+            notes_of_others, notes_before + 3, "the hook's note and two tracking notes"
+        )
+        self.assertEqual(
+            [self._describe(note)["tracking"] for note in notes.values()], [[("locked", 0, 1)]] * 2
+        )
 
     def test_batch_email_body_is_compiled_once_and_rendered_per_order(self):
         self._load_russian()
@@ -142,3 +206,28 @@ class TestAgoraBatching(AgoraCommon):
         # order; in the block, once to check it and once to render the batch.
         self.assertEqual(compiled_odoo, 2 * (1 + 2))
         self.assertEqual(compiled, 2 * (1 + 1))
+
+    def test_compiled_body_is_not_reused_for_a_restricted_rendering(self):
+        """A user who may not use code in templates (here a portal client) is
+        refused a body compiled in the same block for one who may: the
+        compiled code is reused only in the same context and for the same
+        user."""
+        order = self._create_order(lines=[(self.hammer, 1)])
+        body = '<p t-out="object.name"/><p t-if="object.amount_total > 0">Due</p>'
+        Composer = self.env["mail.compose.message"]
+        with self.env["ir.qweb"]._agora_reuse_inline_compilations():
+            rendered = Composer._render_template_qweb(body, "sale.order", order.ids)
+            self.assertIn(order.name, rendered[order.id])
+            self.assertIn("Due", rendered[order.id])
+            with self.assertRaises(AccessError):
+                Composer.with_user(self.portal_alfa)._render_template_qweb(
+                    body, "sale.order", order.ids
+                )
+            # The same body with another rendering option is compiled anew.
+            commented = "<!-- note --><p t-out='object.name'/><p t-if='True'>Due</p>"
+            plain = Composer._render_template_qweb(commented, "sale.order", order.ids)
+            self.assertNotIn("<!-- note -->", plain[order.id])
+            with_comments = Composer._render_template_qweb(
+                commented, "sale.order", order.ids, options={"preserve_comments": True}
+            )
+            self.assertIn("<!-- note -->", with_comments[order.id])
