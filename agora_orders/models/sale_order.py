@@ -500,7 +500,8 @@ class SaleOrder(models.Model):
         Thread = orders.env["mail.thread"].with_context(active_test=False)
         subtype = self.env.ref("mail.mt_note")
         queued = False
-        # Each status's body is compiled once for the batch, not once per order.
+        # A status's body is compiled once for the orders one composer renders
+        # together, not once per order (a Reserve email has its own composer).
         with self.env["ir.qweb"]._agora_reuse_inline_compilations():
             for state in dict.fromkeys(orders.mapped("agora_state")):
                 template = self.env.ref(
@@ -721,11 +722,12 @@ class SaleOrder(models.Model):
             # reverses a move to cancel it (``_reverse_moves``).
             unpaid = unpaid.with_context(skip_invoice_sync=True)
             unpaid.button_cancel()
-            # What the cancellation left to compute (the invoices' sequence
-            # fields, and the gap flag it writes on the next invoices) is
+            # What the cancellation left to compute on them (their sequence
+            # fields, and the gap flag that writes on the next invoices) is
             # computed now, in the same context: computed later, by whatever
             # flushes next, each of those writes re-synced an invoice's lines.
-            unpaid.env.flush_all()
+            unpaid._recompute_recordset()
+            unpaid.flush_recordset()
         for invoice in invoices - unpaid:
             reversal = invoice._reverse_moves(
                 [{"ref": self.env._("Cancellation of %s", invoice.name)}]
