@@ -115,6 +115,7 @@ class MailThread(models.AbstractModel):
         if tracking_values:
             # sudo: as mail.message.create inserts them (tracking values are
             # written only along with their message), in a clean context.
-            self.env["mail.tracking.value"].with_context(
-                clean_context(self.env.context)
-            ).sudo().create(tracking_values)
+            TrackingValue = self.env["mail.tracking.value"].with_env(
+                self.env(context=clean_context(self.env.context))
+            )
+            TrackingValue.sudo().create(tracking_values)
