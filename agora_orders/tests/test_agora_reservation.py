@@ -522,6 +522,30 @@ class TestAgoraReservation(AgoraCommon):
             self.env["sale.order"]._cron_agora_expire_reservations(batch_size=2)
         self.assertEqual(reports, [(1, 2), (0, 0), (2, 0)])
 
+    def test_a_refused_release_counts_as_progress(self):
+        """A batch whose only order Odoo refused to release took it out of the
+        queue: the scheduler is told so, and runs the cron again for the
+        orders due after it."""
+        with freeze_time(NOW):
+            refused = self._reserved_order(lines=[(self.hammer, 1)])
+            self._reserved_order(lines=[(self.hammer, 2)])
+        self._flush_tracking()
+        SaleOrder = type(self.env["sale.order"])
+        reports = []
+        with (
+            freeze_time(NOW + timedelta(days=3)),
+            patch.object(
+                SaleOrder,
+                "_agora_commit_progress",
+                lambda orders, processed, remaining: reports.append((processed, remaining)),
+            ),
+            self._odoo_refusing_to_release(refused, "The invoice's period is locked."),
+            self.assertLogs("odoo.addons.agora_orders.models.sale_order", "ERROR"),
+        ):
+            self.env["sale.order"]._cron_agora_expire_reservations(batch_size=1)
+        self.assertEqual(refused.agora_release_refusal, "The invoice's period is locked.")
+        self.assertEqual(reports, [(1, 1)])
+
     def test_expiry_refused_by_odoo_is_logged_with_its_reason(self):
         """An order Odoo refuses to cancel stays reserved, and the server log
         says why; the others of the batch expire."""
@@ -709,6 +733,23 @@ class TestAgoraReservation(AgoraCommon):
     def test_status_email_held_up_by_a_concurrent_update_is_sent_next_run(self):
         """An email a concurrent transaction held up waits for the next run;
         the others of the batch go."""
+        self._check_status_email_held_up(
+            psycopg2.errors.SerializationFailure(
+                "could not serialize access due to concurrent update"
+            )
+        )
+
+    def test_status_email_held_up_by_a_row_lock_is_sent_next_run(self):
+        """Odoo's lock error is a UserError, but not a refusal: the email is
+        tried again at the next run, and no note asks staff to write."""
+        self._check_status_email_held_up(LockError("Cannot grab a lock on records"))
+        self.assertFalse(
+            self.env["mail.message"].search_count(
+                [("model", "=", "sale.order"), ("body", "ilike", "was not emailed")]
+            )
+        )
+
+    def _check_status_email_held_up(self, error):
         with freeze_time(NOW):
             first = self._reserved_order(lines=[(self.hammer, 2)])
             held = self._reserved_order(lines=[(self.drill, 1)])
@@ -721,9 +762,7 @@ class TestAgoraReservation(AgoraCommon):
         def post_with_conflict(orders):
             post(orders)
             if held in orders:
-                raise psycopg2.errors.SerializationFailure(
-                    "could not serialize access due to concurrent update"
-                )
+                raise error
 
         with (
             self.mock_mail_gateway(),
