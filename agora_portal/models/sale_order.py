@@ -372,6 +372,17 @@ class SaleOrder(models.Model):
             if not line.display_type and line.product_id
         ]
 
+    def _agora_reservation_notice(self):
+        """What the order card says of the reservation: "running" (the time
+        left to pay), "over" (its time is over, and the cron or staff have
+        yet to release it), or "" when the order is not reserved."""
+        self.ensure_one()
+        if self.agora_state != "reserve" or not self.agora_reserve_deadline:
+            return ""
+        if self.agora_reserve_deadline <= fields.Datetime.now():
+            return "over"
+        return "running"
+
     def _agora_time_left(self):
         """The time left before the reservation expires, as text; "" without one."""
         self.ensure_one()

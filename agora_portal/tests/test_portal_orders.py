@@ -1,5 +1,7 @@
 import re
+from datetime import timedelta
 
+from odoo import fields
 from odoo.tests import tagged
 
 from .common import AgoraPortalHttpCase
@@ -79,6 +81,19 @@ class TestAgoraPortalOrders(AgoraPortalHttpCase):
         # A colleague of the same company sees it too.
         self._login(self.user_alfa2)
         self.assertEqual(self._get(f"/my/orders/{order.id}").status_code, 200)
+
+    def test_order_card_tells_a_reservation_whose_time_is_over(self):
+        """No "reserved until" a past time: until the cron (or staff, should
+        Odoo refuse) releases it, the card says the time is over."""
+        overdue = self._reserved_order(self.user_alfa, [(self.hammer, 2)])
+        overdue.agora_reserve_deadline = fields.Datetime.now() - timedelta(hours=1)
+        self._login(self.user_alfa)
+        card = self._get(f"/my/orders/{overdue.id}").text
+        self.assertIn('data-notice="over"', card)
+        self.assertIn("Reservation time over:", card)
+        self.assertIn("may be released at any moment", card)
+        self.assertNotIn("Reserved until:", card)
+        self.assertNotIn("Pay the invoice before this time", card)
 
     def test_processing_order_is_not_signed_nor_paid_by_the_client(self):
         """Odoo's "Accept & Sign" would confirm the order without the reservation."""
