@@ -1,5 +1,6 @@
 import contextvars
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from odoo import api, models
 from odoo.tools.misc import clean_context
@@ -7,13 +8,23 @@ from odoo.tools.misc import clean_context
 # Set by ``_agora_batched_tracking_notes``: the block in which the tracking
 # notes of records changed together are created together.
 _BATCHING = contextvars.ContextVar("agora_batching_tracking_notes", default=False)
-# While one ``_message_track`` call runs in such a block: the model and ids it
-# tracks, and the notes it logs for them, as (record, values) pairs, created
-# when it ends.
+# While one ``_message_track`` call runs in such a block: its ``_TrackingNotes``.
 _NOTES = contextvars.ContextVar("agora_tracking_notes", default=None)
 # While ``_message_log_batch`` prepares one of those notes: where its
 # ``_message_create`` leaves the values instead of inserting them.
 _LOGGING_INTO = contextvars.ContextVar("agora_tracking_notes_logging_into", default=None)
+
+
+@dataclass
+class _TrackingNotes:
+    """The records one ``_message_track`` call tracks, the tracking values it
+    computed for them (``_mail_track``'s lists, known by identity), and the
+    notes it logs with those values, as (record, values) pairs."""
+
+    model: str
+    ids: set
+    tracking_lists: set = field(default_factory=set)
+    notes: list = field(default_factory=list)
 
 
 @contextmanager
@@ -48,32 +59,34 @@ class MailThread(models.AbstractModel):
             yield
 
     def _message_track(self, fields_iter, initial_values_dict):
-        # A tracking run by a hook of another (account.move tracks its payment
-        # from ``_track_subtype``) has its notes created by the time it ends,
-        # as ``_message_log_batch`` leaves any other record's note alone.
         if not _BATCHING.get() or len(self) < 2:
             return super()._message_track(fields_iter, initial_values_dict)
-        notes = []
-        with _context_value(_NOTES, (self._name, set(self.ids), notes)):
+        tracked = _TrackingNotes(self._name, set(self.ids))
+        with _context_value(_NOTES, tracked):
             tracking = super()._message_track(fields_iter, initial_values_dict)
-        self._agora_create_tracking_notes(notes)
+        self._agora_create_tracking_notes(tracked.notes)
         return tracking
+
+    def _mail_track(self, tracked_fields, initial_values):
+        changes, tracking_value_ids = super()._mail_track(tracked_fields, initial_values)
+        tracked = _NOTES.get()
+        if tracked is not None and self._name == tracked.model and self.id in tracked.ids:
+            tracked.tracking_lists.add(id(tracking_value_ids))
+        return changes, tracking_value_ids
 
     def _message_log_batch(self, bodies, *args, **kwargs):
         tracked = _NOTES.get()
-        # Only the tracking notes of the records being tracked, as
-        # ``_message_track`` logs them (``_message_log``: keywords, tracking
-        # values), wait: ``_message_track`` does not read the message it gets
-        # back. Any other note (a hook's, another record's) is created at once.
+        # Only the notes ``_message_track`` logs with the tracking values it
+        # computed (``_message_log`` passes that very list, as a keyword)
+        # wait: ``_message_track`` does not read the message it gets back.
+        # Any other note, a hook's for instance, is created at once.
         if (
             tracked is None
             or args
-            or not kwargs.get("tracking_value_ids")
-            or self._name != tracked[0]
-            or not set(self.ids) <= tracked[1]
+            or id(kwargs.get("tracking_value_ids")) not in tracked.tracking_lists
         ):
             return super()._message_log_batch(bodies, *args, **kwargs)
-        with _context_value(_LOGGING_INTO, tracked[2]):
+        with _context_value(_LOGGING_INTO, tracked.notes):
             return super()._message_log_batch(bodies, *args, **kwargs)
 
     def _message_create(self, values_list):

@@ -102,8 +102,9 @@ class TestAgoraBatching(AgoraCommon):
         self.assertEqual(self._describe(note[order]), self._describe(odoo_note[other]))
 
     def test_notes_logged_by_a_hook_meanwhile_are_created_at_once(self):
-        """Only the tracked records' own notes wait for their insert: a note a
-        hook logs meanwhile, or a tracking it runs on other records, is
+        """Only the notes ``_message_track`` logs with the values it tracked
+        wait for their insert: a note a hook logs meanwhile (on another record
+        or on one being tracked), or a tracking it runs on other records, is
         created at once, and the hook gets its message back."""
         orders = self._create_order(lines=[(self.hammer, 1)]) | self._create_order(
             lines=[(self.hammer, 2)]
@@ -112,46 +113,74 @@ class TestAgoraBatching(AgoraCommon):
             lines=[(self.hammer, 4)]
         )
         self._warm_up()
-        client_ref = others[0].fields_get(["client_order_ref"])["client_order_ref"]
-        seen = []
+        Message = self.env["mail.message"]
+        client_ref = orders.fields_get(["client_order_ref"])["client_order_ref"]
         SaleOrder = self.registry["sale.order"]
         track_subtype = SaleOrder._track_subtype
+        create_notes = SaleOrder._agora_create_tracking_notes
+        seen, inserted = [], []
+
+        def log_from_hook(record):
+            tracking = self.env["mail.tracking.value"]._create_tracking_values(
+                "PO-1", "PO-2", "client_order_ref", client_ref, record
+            )
+            logged = record._message_log(body="Hook", tracking_value_ids=[(0, 0, tracking)])
+            return logged, Message.search_count([("id", "=", logged.id)])
 
         def hook(record, init_values):
             if record == orders[0]:
-                Message = self.env["mail.message"]
-                # A note with tracking values, on a record not tracked here.
-                tracking = self.env["mail.tracking.value"]._create_tracking_values(
-                    "PO-1", "PO-2", "client_order_ref", client_ref, others[0]
-                )
-                logged = others[0]._message_log(body="Hook", tracking_value_ids=[(0, 0, tracking)])
+                # Notes with tracking values: on a record not tracked here, and
+                # on one being tracked.
+                seen.append(log_from_hook(others[0]))
+                seen.append(log_from_hook(orders[1]))
                 # A tracking of other records (both were unlocked, not locked).
                 others._message_track(["locked"], {other.id: {"locked": True} for other in others})
                 seen.append(
-                    (
-                        logged,
-                        Message.search_count([("id", "=", logged.id)]),
-                        Message.search_count(
-                            [("model", "=", "sale.order"), ("res_id", "in", others.ids)]
-                        ),
+                    Message.search_count(
+                        [("model", "=", "sale.order"), ("res_id", "in", others.ids)]
                     )
                 )
             return track_subtype(record, init_values)
 
-        notes_before = self.env["mail.message"].search_count(
+        def record_insert(model, notes):
+            inserted.append(len(notes))
+            return create_notes(model, notes)
+
+        notes_before = Message.search_count(
             [("model", "=", "sale.order"), ("res_id", "in", others.ids)]
         )
-        with patch.object(SaleOrder, "_track_subtype", autospec=True, side_effect=hook):
-            _queries, notes = self._track(orders, [{"locked": True}] * 2, batched=True)
-        ((logged, logged_exists, notes_of_others),) = seen
-        self.assertEqual(logged.body, Markup("<p>Hook</p>"))
-        self.assertEqual(logged_exists, 1, "created when logged")
+        self._flush_tracking()
+        last = Message.search([], order="id desc", limit=1).id
+        with (
+            patch.object(SaleOrder, "_track_subtype", autospec=True, side_effect=hook),
+            patch.object(
+                SaleOrder, "_agora_create_tracking_notes", autospec=True, side_effect=record_insert
+            ),
+            self.env["mail.thread"]._agora_batched_tracking_notes(),
+        ):
+            orders.write({"locked": True})
+            self._flush_tracking()
+        (logged_other, exists_other), (logged_tracked, exists_tracked), notes_of_others = seen
+        for logged, exists in ((logged_other, exists_other), (logged_tracked, exists_tracked)):
+            self.assertEqual(logged.body, Markup("<p>Hook</p>"))
+            self.assertEqual(exists, 1, "created when logged")
         self.assertEqual(
             notes_of_others, notes_before + 3, "the hook's note and two tracking notes"
         )
-        self.assertEqual(
-            [self._describe(note)["tracking"] for note in notes.values()], [[("locked", 0, 1)]] * 2
-        )
+        # The hook's tracking of the two others inserted their notes together
+        # before it returned; then the two orders' own notes were, each with
+        # its change.
+        self.assertEqual(inserted, [2, 2])
+        for order in orders:
+            lock_note = Message.search(
+                [
+                    ("model", "=", "sale.order"),
+                    ("res_id", "=", order.id),
+                    ("id", ">", last),
+                    ("tracking_value_ids.field_id.name", "=", "locked"),
+                ]
+            )
+            self.assertEqual(self._describe(lock_note)["tracking"], [("locked", 0, 1)])
 
     def test_batch_email_body_is_compiled_once_and_rendered_per_order(self):
         self._load_russian()
