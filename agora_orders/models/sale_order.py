@@ -724,9 +724,9 @@ class SaleOrder(models.Model):
             unpaid.button_cancel()
             # What the cancellation left to compute on them (their sequence
             # fields, and the gap flag that writes on the next invoices) is
-            # computed now, in the same context: computed later, by whatever
-            # flushes next, each of those writes re-synced an invoice's lines.
-            unpaid._recompute_recordset()
+            # computed now, in the same context (flushing recomputes first):
+            # computed later, by whatever flushes next, each of those writes
+            # re-synced an invoice's lines.
             unpaid.flush_recordset()
         for invoice in invoices - unpaid:
             reversal = invoice._reverse_moves(
