@@ -433,11 +433,12 @@ def evaluate(res):
         # What must stay constant is the rest, the cost of each order.
         lo = c.get("queries_per_order_beyond_lines_min_run")
         hi = c.get("queries_per_order_beyond_lines_max_run")
+        spread = c.get("queries_per_order_beyond_lines_spread")
         add(
             "expiry cron constant queries/order beyond 1/line (warm runs)",
-            f"{lo}-{hi} (with lines: "
+            f"{lo}-{hi} over {c.get('warm_full_runs')} runs (with lines: "
             f"{c['queries_per_order_min_run']}-{c['queries_per_order_max_run']})",
-            lo and hi and (hi - lo) / lo <= TARGETS["cron_query_spread"],
+            spread is not None and spread <= TARGETS["cron_query_spread"],
         )
         e = c.get("emails") or {}
         lo, hi = e.get("queries_per_order_min_run"), e.get("queries_per_order_max_run")
