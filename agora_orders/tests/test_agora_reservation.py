@@ -43,6 +43,20 @@ class TestAgoraReservation(AgoraCommon):
         with patch.object(SaleOrder, "_agora_expire_reservations", expire_refusing):
             yield
 
+    def _expired_reservation_odoo_refused_to_release(self):
+        """An order reserved at NOW whose release the cron, three days later,
+        was refused (``LOCKED``): out of the queue, waiting for staff."""
+        with freeze_time(NOW):
+            order = self._reserved_order(lines=[(self.drill, 1)])
+        self._flush_tracking()
+        with (
+            freeze_time(NOW + timedelta(days=3)),
+            self._odoo_refusing_to_release(order, LOCKED),
+            self.assertLogs("odoo.addons.agora_orders.models.sale_order", "ERROR"),
+        ):
+            self.env["sale.order"]._cron_agora_expire_reservations()
+        return order
+
     def _release_refused_activity(self, order):
         refused_type = self.release_refused_type
         return order.activity_ids.filtered(lambda a: a.activity_type_id == refused_type)
@@ -622,15 +636,7 @@ class TestAgoraReservation(AgoraCommon):
         self.assertEqual(self._free(self.drill), 5.0)
 
     def test_extending_a_refused_release_gives_it_to_the_cron_again(self):
-        with freeze_time(NOW):
-            order = self._reserved_order(lines=[(self.drill, 1)])
-        self._flush_tracking()
-        with (
-            freeze_time(NOW + timedelta(days=3)),
-            self._odoo_refusing_to_release(order, LOCKED),
-            self.assertLogs("odoo.addons.agora_orders.models.sale_order", "ERROR"),
-        ):
-            self.env["sale.order"]._cron_agora_expire_reservations()
+        order = self._expired_reservation_odoo_refused_to_release()
         self.assertTrue(order.agora_release_refusal)
         self.assertEqual(len(self._release_refused_activity(order)), 1)
         with freeze_time(NOW + timedelta(days=3)):
@@ -686,15 +692,7 @@ class TestAgoraReservation(AgoraCommon):
     def test_cancelling_a_refused_release_clears_it(self):
         """An order that leaves Reserve (staff cancel it) has no release left
         to retry: the refusal and its activity go."""
-        with freeze_time(NOW):
-            order = self._reserved_order(lines=[(self.drill, 1)])
-        self._flush_tracking()
-        with (
-            freeze_time(NOW + timedelta(days=3)),
-            self._odoo_refusing_to_release(order, LOCKED),
-            self.assertLogs("odoo.addons.agora_orders.models.sale_order", "ERROR"),
-        ):
-            self.env["sale.order"]._cron_agora_expire_reservations()
+        order = self._expired_reservation_odoo_refused_to_release()
         self.assertEqual(len(self._release_refused_activity(order)), 1)
         order.with_user(self.salesman).action_agora_cancel()
         self._flush_tracking()
