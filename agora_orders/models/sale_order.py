@@ -510,15 +510,7 @@ class SaleOrder(models.Model):
                 if not template:
                     continue
                 same_state = orders.filtered(lambda o, state=state: o.agora_state == state)
-                if state == "reserve":
-                    batches = [(order, None) for order in same_state]
-                else:
-                    senders = template._render_field("email_from", same_state.ids)
-                    by_sender = defaultdict(orders.browse)
-                    for order in same_state:
-                        by_sender[senders[order.id]] |= order
-                    batches = [(batch, sender) for sender, batch in by_sender.items()]
-                for batch, sender in batches:
+                for batch, sender in same_state._agora_state_mail_batches(template):
                     values = {
                         "message_type": "auto_comment",
                         "subtype_id": subtype.id,
@@ -552,6 +544,18 @@ class SaleOrder(models.Model):
             # sudo: whoever changed the orders (staff, a payment, the cron) wakes
             # the mail queue for the emails it just queued.
             self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
+
+    def _agora_state_mail_batches(self, template):
+        """The orders (of one status) one composer emails together, with their
+        rendered sender: those from the same sender. A Reserve email carries
+        each order's own invoice: one composer per order."""
+        if self[:1].agora_state == "reserve":
+            return [(order, None) for order in self]
+        senders = template._render_field("email_from", self.ids)
+        by_sender = defaultdict(self.browse)
+        for order in self:
+            by_sender[senders[order.id]] |= order
+        return [(batch, sender) for sender, batch in by_sender.items()]
 
     def _agora_state_mail_attachments(self):
         """The invoice PDF goes with the Reserve email."""
