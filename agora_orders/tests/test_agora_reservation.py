@@ -43,6 +43,18 @@ class TestAgoraReservation(AgoraCommon):
         with patch.object(SaleOrder, "_agora_expire_reservations", expire_refusing):
             yield
 
+    @contextmanager
+    def _progress_reports(self):
+        """What the expiry cron reports to the scheduler, as (processed,
+        remaining) pairs, instead of committing."""
+        reports = []
+        with patch.object(
+            type(self.env["sale.order"]),
+            "_agora_commit_progress",
+            lambda orders, processed, remaining: reports.append((processed, remaining)),
+        ):
+            yield reports
+
     def _expired_reservation_odoo_refused_to_release(self):
         """An order reserved at NOW whose release the cron, three days later,
         was refused (``LOCKED``): out of the queue, waiting for staff."""
@@ -509,7 +521,6 @@ class TestAgoraReservation(AgoraCommon):
             self._reserved_order(lines=[(self.hammer, 3)])
         self._flush_tracking()
         SaleOrder = type(self.env["sale.order"])
-        reports = []
 
         def held_up(orders, now):
             # What Odoo raises when another transaction holds a row it locks.
@@ -517,11 +528,7 @@ class TestAgoraReservation(AgoraCommon):
 
         with (
             freeze_time(NOW + timedelta(days=3)),
-            patch.object(
-                SaleOrder,
-                "_agora_commit_progress",
-                lambda orders, processed, remaining: reports.append((processed, remaining)),
-            ),
+            self._progress_reports() as reports,
         ):
             self.env["sale.order"]._cron_agora_expire_reservations(batch_size=1)
             with (
@@ -544,15 +551,9 @@ class TestAgoraReservation(AgoraCommon):
             refused = self._reserved_order(lines=[(self.hammer, 1)])
             self._reserved_order(lines=[(self.hammer, 2)])
         self._flush_tracking()
-        SaleOrder = type(self.env["sale.order"])
-        reports = []
         with (
             freeze_time(NOW + timedelta(days=3)),
-            patch.object(
-                SaleOrder,
-                "_agora_commit_progress",
-                lambda orders, processed, remaining: reports.append((processed, remaining)),
-            ),
+            self._progress_reports() as reports,
             self._odoo_refusing_to_release(refused, "The invoice's period is locked."),
             self.assertLogs("odoo.addons.agora_orders.models.sale_order", "ERROR"),
         ):
