@@ -528,6 +528,10 @@ class SaleOrder(models.Model):
                             Thread._message_compute_author(None, sender)[0] if sender else None
                         )
                         values["author_id"] = author_id or self.env.user.partner_id.id
+                        # Given an author, the composer leaves its sender (computed with
+                        # it) empty: the batch's rendered sender, as a one-order composer
+                        # has it. The reply-to is then computed for the batch at once.
+                        values["email_from"] = sender
                         queued = True
                     composer = (
                         orders.env["mail.compose.message"]

@@ -193,6 +193,40 @@ class TestAgoraReservation(AgoraCommon):
             self.assertEqual(len(emails), 3, "Processing, Reserve and Closed emails on the order")
             self.assertEqual(emails.author_id, order.user_id.partner_id)
 
+    def test_expiry_emails_of_a_batch_come_from_the_templates_sender(self):
+        """The emails a batch sends come from the address the template gives,
+        as a lone order's email does, even one no contact has (a shared
+        sales mailbox), with replies going where Odoo sends them."""
+        address = "sales-desk@agora-supplier.example"
+        sender = f'"Agora Sales" <{address}>'
+        self.assertFalse(self.env["res.partner"].search([("email", "=ilike", address)]))
+        self.env.ref("agora_orders.mail_template_agora_state_closed").email_from = sender
+        with freeze_time(NOW):
+            batch = self._reserved_order(lines=[(self.hammer, 1)]) | self._reserved_order(
+                lines=[(self.hammer, 2)]
+            )
+            lone = self._reserved_order(
+                partner=self.portal_beta.partner_id,
+                lines=[(self.paint, 1)],
+                user=self.salesman_other,
+            )
+        with freeze_time(NOW + timedelta(days=4)), self.mock_mail_gateway():
+            self.env["sale.order"]._cron_agora_expire_reservations()
+            self._flush_tracking()
+            self.env["sale.order"]._cron_agora_send_state_mails()
+            self._flush_tracking()
+        closed = self._new_mails.filtered(
+            lambda m: m.model == "sale.order" and m.res_id in (batch | lone).ids
+        )
+        self.assertEqual(len(closed), 3)
+        self.assertEqual(set(closed.mapped("email_from")), {sender})
+        # No contact has the address: each is signed by the job's user, as
+        # a lone order's is, and replies go to the company's catchall.
+        lone_mail = closed.filtered(lambda m: m.res_id == lone.id)
+        self.assertEqual(closed.author_id, lone_mail.author_id)
+        self.assertIn(self.env.company.catchall_email, lone_mail.reply_to)
+        self.assertEqual(set(closed.mapped("reply_to")), {lone_mail.reply_to})
+
     def test_payment_holds_the_reservation(self):
         self.company.agora_hold_threshold = 50.0
         with freeze_time(NOW):
