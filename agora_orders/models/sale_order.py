@@ -497,6 +497,7 @@ class SaleOrder(models.Model):
         # the title of the email's button): read them for the batch at once.
         # sudo: as sale does to read them there (an invoicing field).
         orders.sudo().fetch(["transaction_ids"])
+        orders._agora_prefetch_thread_history()
         Thread = orders.env["mail.thread"].with_context(active_test=False)
         subtype = self.env.ref("mail.mt_note")
         queued = False
@@ -548,6 +549,36 @@ class SaleOrder(models.Model):
             # sudo: whoever changed the orders (staff, a payment, the cron) wakes
             # the mail queue for the emails it just queued.
             self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
+
+    def _agora_prefetch_thread_history(self):
+        """Read the messages of these orders' chatters for them all at once.
+
+        Posting an email on an order, Odoo looks through the order's messages
+        twice: for the message it answers (``_message_compute_parent_id``) and
+        for the email's references (``_notify_by_email_get_base_mail_values``),
+        reading their type, date, subtype and Message-Id one order at a time.
+        Read here, those come from the cache; Odoo still chooses the messages.
+        """
+        # sudo: as Odoo reads them there, for their ids and headers only.
+        self.env["mail.message"].sudo().search_fetch(
+            [
+                ("model", "=", self._name),
+                ("res_id", "in", self.ids),
+                ("message_type", "!=", "user_notification"),
+            ],
+            ["message_type", "date", "create_date", "subtype_id", "is_internal", "message_id"],
+        ).subtype_id.fetch(["internal"])
+
+    def _message_compute_real_author(self, author_id):
+        """Odoo's, without a query per message: it tells whether the author is
+        OdooBot with ``env.ref``, which checks each time that the partner
+        exists. The status email job, run by the (inactive) OdooBot, asks once
+        per email."""
+        if self.env.user.active or not author_id:
+            return super()._message_compute_real_author(author_id)
+        author = self.env["res.partner"].browse(author_id)
+        odoobot_id = self.env["ir.model.data"]._xmlid_to_res_id("base.partner_root")
+        return author if author.active and author.id != odoobot_id else self.env["res.partner"]
 
     def _agora_state_mail_batches(self, template):
         """The orders (of one status) one composer emails together, with their

@@ -260,3 +260,68 @@ class TestAgoraBatching(AgoraCommon):
                 commented, "sale.order", order.ids, options={"preserve_comments": True}
             )
             self.assertIn("<!-- note -->", with_comments[order.id])
+
+    def test_batch_emails_answer_the_thread_as_odoo_would(self):
+        """The history of a batch's orders, read for them all at once, gives
+        each email the parent and references Odoo gives it: the last
+        discussion message of its order, else its last message."""
+        discussed, quiet = (
+            self._create_order(lines=[(self.hammer, 1)]),
+            self._create_order(lines=[(self.hammer, 2)]),
+        )
+        orders = discussed | quiet
+        orders.action_agora_submit()
+        self._flush_tracking()
+        question = discussed.with_user(self.salesman).message_post(
+            body="Can you deliver on Monday?", message_type="comment"
+        )
+        # Logged after the question: the last message, but not a discussion.
+        discussed._message_log(body="Checked the stock.")
+        self._flush_tracking()
+        self.env.invalidate_all()
+        expected = {order: order._message_compute_parent_id(False) for order in orders}
+        self.assertEqual(expected[discussed], question.id)
+        last_before = self.env["mail.message"].search([], order="id desc", limit=1).id
+        self.env.invalidate_all()
+        orders._agora_post_state_mails()
+        self._flush_tracking()
+        for order in orders:
+            email = self.env["mail.message"].search(
+                [("model", "=", "sale.order"), ("res_id", "=", order.id), ("id", ">", last_before)]
+            )
+            self.assertEqual(email.message_type, "auto_comment")
+            self.assertEqual(email.parent_id.id, expected[order])
+            references = (
+                self.env["mail.mail"].search([("mail_message_id", "=", email.id)]).references
+            )
+            self.assertIn(email.parent_id.message_id, references.split())
+            self.assertEqual(references.split()[-1], email.message_id)
+
+    def test_real_author_is_odoos_without_a_query(self):
+        """Who Odoo counts as the real author of an order's message (not
+        notified of it), whoever posts it and whoever signs it, now without a
+        query for OdooBot's posts."""
+        order = self._create_order(lines=[(self.hammer, 1)])
+        odoobot = self.env.ref("base.user_root")
+        archived = self.env["res.partner"].create({"name": "Former buyer", "active": False})
+        authors = [
+            None,
+            self.salesman.partner_id.id,
+            odoobot.partner_id.id,
+            archived.id,
+        ]
+        for user in (self.salesman, odoobot):
+            for author_id in authors:
+                self.assertEqual(
+                    order.with_user(user)._message_compute_real_author(author_id),
+                    self.env["mail.thread"]
+                    .with_user(user)
+                    ._message_compute_real_author(author_id),
+                    f"posted by {user.name}, signed by partner {author_id}",
+                )
+        self.assertFalse(odoobot.active)
+        with self.assertQueryCount(0):
+            self.assertEqual(
+                order.with_user(odoobot)._message_compute_real_author(self.salesman.partner_id.id),
+                self.salesman.partner_id,
+            )

@@ -463,7 +463,7 @@ class TestAgoraReservation(AgoraCommon):
             self.assertFalse(made.filtered("agora_state_mail_pending"))
             self.assertEqual(self.env["mail.mail"].search_count([]) - before, len(made))
 
-        self._assert_flat_cost(make, run, base=41, per_order=12)
+        self._assert_flat_cost(make, run, base=42, per_order=10)
 
     def test_expiry_goes_on_when_one_order_conflicts(self):
         """A concurrent update of one order's stock does not hold up the batch:
