@@ -183,10 +183,17 @@ def bench_expiry_cron(dbname, budget_s=None, log=print):
             log,
             "status emails",
         )
-        # Each expired order's chatter shows its client's email, once.
+        # Each expired order's chatter shows its client's email, once: an
+        # email queued for the order's client, with a sender address.
         env.cr.execute(
-            "SELECT res_id, count(*) FROM mail_message WHERE id > %s AND model = 'sale.order' "
-            "AND message_type = 'auto_comment' AND res_id = ANY(%s) GROUP BY res_id",
+            "SELECT msg.res_id, count(*) FROM mail_message msg "
+            "JOIN sale_order so ON so.id = msg.res_id "
+            "WHERE msg.id > %s AND msg.model = 'sale.order' AND msg.message_type = 'auto_comment' "
+            "AND msg.res_id = ANY(%s) AND COALESCE(msg.email_from, '') != '' "
+            "AND EXISTS (SELECT 1 FROM mail_mail mail "
+            "JOIN mail_mail_res_partner_rel rel ON rel.mail_mail_id = mail.id "
+            "WHERE mail.mail_message_id = msg.id AND rel.res_partner_id = so.partner_id) "
+            "GROUP BY msg.res_id",
             [last_message_id, expired_ids],
         )
         posted = dict(env.cr.fetchall())

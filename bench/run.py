@@ -449,7 +449,7 @@ def evaluate(res):
         )
         if e:
             add(
-                "every expired order's client emailed once",
+                "every expired order's client emailed once, from a sender",
                 f"{e['orders_emailed']}/{c['expired']}, {e['orders_emailed_twice']} twice, "
                 f"{e['left_pending']} pending",
                 e["orders_emailed"] == c["expired"]
