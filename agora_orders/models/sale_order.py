@@ -530,9 +530,11 @@ class SaleOrder(models.Model):
                         )
                         values["author_id"] = author_id or self.env.user.partner_id.id
                         # Given an author, the composer leaves its sender (computed with
-                        # it) empty: the batch's rendered sender, as a one-order composer
-                        # has it. The reply-to is then computed for the batch at once.
-                        values["email_from"] = sender
+                        # it) empty: the template's, as the composer takes it when it
+                        # computes it, to render for each order (not the rendered sender,
+                        # which would be rendered again: a salesperson's name is no
+                        # template). The reply-to is then computed for the batch at once.
+                        values["email_from"] = template.email_from
                         queued = True
                     composer = (
                         orders.env["mail.compose.message"]
@@ -561,11 +563,7 @@ class SaleOrder(models.Model):
         """
         # sudo: as Odoo reads them there, for their ids and headers only.
         self.env["mail.message"].sudo().search_fetch(
-            [
-                ("model", "=", self._name),
-                ("res_id", "in", self.ids),
-                ("message_type", "!=", "user_notification"),
-            ],
+            [("model", "=", self._name), ("res_id", "in", self.ids)],
             ["message_type", "date", "create_date", "subtype_id", "is_internal", "message_id"],
         ).subtype_id.fetch(["internal"])
 

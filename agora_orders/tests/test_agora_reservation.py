@@ -193,10 +193,20 @@ class TestAgoraReservation(AgoraCommon):
             self.assertEqual(len(emails), 3, "Processing, Reserve and Closed emails on the order")
             self.assertEqual(emails.author_id, order.user_id.partner_id)
 
+    def _expire_and_email(self, when):
+        """Run the expiry, then the status email job, at ``when``: the emails
+        the job queued or sent."""
+        with freeze_time(when), self.mock_mail_gateway():
+            self.env["sale.order"]._cron_agora_expire_reservations()
+            self._flush_tracking()
+            self.env["sale.order"]._cron_agora_send_state_mails()
+            self._flush_tracking()
+        return self._new_mails.filtered(lambda m: m.model == "sale.order")
+
     def test_expiry_emails_of_a_batch_come_from_the_templates_sender(self):
         """The emails a batch sends come from the address the template gives,
         as a lone order's email does, even one no contact has (a shared
-        sales mailbox), with replies going where Odoo sends them."""
+        sales mailbox), with replies going where the lone order's go."""
         address = "sales-desk@agora-supplier.example"
         sender = f'"Agora Sales" <{address}>'
         self.assertFalse(self.env["res.partner"].search([("email", "=ilike", address)]))
@@ -210,22 +220,36 @@ class TestAgoraReservation(AgoraCommon):
                 lines=[(self.paint, 1)],
                 user=self.salesman_other,
             )
-        with freeze_time(NOW + timedelta(days=4)), self.mock_mail_gateway():
-            self.env["sale.order"]._cron_agora_expire_reservations()
-            self._flush_tracking()
-            self.env["sale.order"]._cron_agora_send_state_mails()
-            self._flush_tracking()
-        closed = self._new_mails.filtered(
-            lambda m: m.model == "sale.order" and m.res_id in (batch | lone).ids
-        )
-        self.assertEqual(len(closed), 3)
-        self.assertEqual(set(closed.mapped("email_from")), {sender})
-        # No contact has the address: each is signed by the job's user, as
-        # a lone order's is, and replies go to the company's catchall.
-        lone_mail = closed.filtered(lambda m: m.res_id == lone.id)
-        self.assertEqual(closed.author_id, lone_mail.author_id)
+        # Alfa's reservations (48 h) expire first, together: one composer.
+        batch_mails = self._expire_and_email(NOW + timedelta(hours=60))
+        self.assertEqual(sorted(batch_mails.mapped("res_id")), sorted(batch.ids))
+        self.assertEqual(set(batch_mails.mapped("state")), {"outgoing"}, "queued by the batch")
+        # Beta's (72 h) later, alone: a one-order composer, as Odoo's tracking sends it.
+        lone_mail = self._expire_and_email(NOW + timedelta(days=4))
+        self.assertEqual(lone_mail.res_id, lone.id)
+        self.assertEqual(lone_mail.state, "sent", "sent at once, alone")
+        self.assertEqual(set((batch_mails | lone_mail).mapped("email_from")), {sender})
+        # No contact has the address: each is signed by the job's user, and
+        # replies go to the company's catchall, as the lone order's.
+        self.assertEqual(batch_mails.author_id, lone_mail.author_id)
         self.assertIn(self.env.company.catchall_email, lone_mail.reply_to)
-        self.assertEqual(set(closed.mapped("reply_to")), {lone_mail.reply_to})
+        self.assertEqual(set(batch_mails.mapped("reply_to")), {lone_mail.reply_to})
+
+    def test_expiry_emails_of_a_batch_do_not_run_a_salespersons_name(self):
+        """A salesperson may name themselves anything: the sender the
+        template renders from that name is not rendered again as a template
+        (the job runs as OdooBot, who may run any code)."""
+        self.salesman.name = "Sasha {{ 6 * 7 }} Salesman"
+        with freeze_time(NOW):
+            batch = self._reserved_order(lines=[(self.hammer, 1)]) | self._reserved_order(
+                lines=[(self.hammer, 2)]
+            )
+        mails = self._expire_and_email(NOW + timedelta(days=4))
+        self.assertEqual(sorted(mails.mapped("res_id")), sorted(batch.ids))
+        self.assertEqual(set(mails.mapped("email_from")), {self.salesman.email_formatted})
+        for mail in mails:
+            self.assertIn("{{ 6 * 7 }}", mail.email_from)
+            self.assertNotIn("42", mail.email_from)
 
     def test_payment_holds_the_reservation(self):
         self.company.agora_hold_threshold = 50.0
