@@ -904,7 +904,14 @@ class SaleOrder(models.Model):
         # Orders another transaction holds count as remaining (the scheduler runs
         # again), unless none left the queue: then the next run is the usual one.
         remaining = self.search_count(domain) if processed and len(found) == batch_size else 0
-        self._agora_commit_progress(len(processed), remaining)
+        done_count = len(processed)
+        if not self._agora_state_mail_job():
+            # Staff archived the status email job: this batch's emails went at
+            # once, and those the job had not sent yet go with the expiry's runs.
+            _sent, mailed, mails_left = self._agora_send_pending_state_mails(batch_size)
+            done_count += mailed
+            remaining += mails_left if mailed else 0
+        self._agora_commit_progress(done_count, remaining)
         return done
 
     def _agora_expire_batch(self, now):
@@ -1030,12 +1037,24 @@ class SaleOrder(models.Model):
     def _cron_agora_send_state_mails(self, batch_size=100):
         """Email the clients the statuses left to this job (by the expiry cron).
 
-        One batch per call; the scheduler calls again while some remain. Each
-        order is emailed its current status: an order whose status changed
-        again since (reopened by staff, say) was emailed by that change, and
-        is skipped. An email Odoo cannot render (a broken template) is not
-        retried: a note in the order's chatter tells staff. One a concurrent
-        transaction held up stays for the next run.
+        One batch per call; the scheduler calls again while some remain.
+        """
+        sent, processed, remaining = self._agora_send_pending_state_mails(batch_size)
+        self._agora_commit_progress(processed, remaining)
+        return sent
+
+    @api.model
+    def _agora_send_pending_state_mails(self, batch_size):
+        """Email a batch of the statuses left to the status email job.
+
+        Each order is emailed its current status: an order whose status
+        changed again since (reopened by staff, say) was emailed by that
+        change, and is skipped. An email Odoo cannot render (a broken
+        template) is not retried: a note in the order's chatter tells staff.
+        One a concurrent transaction held up stays for the next run.
+
+        Return the orders emailed, how many orders the batch took out of the
+        queue, and how many remain (0 when the batch was not full).
         """
         domain = Domain("agora_state_mail_pending", "!=", False)
         found = self.search(domain, limit=batch_size, order="id")
@@ -1063,8 +1082,7 @@ class SaleOrder(models.Model):
                 retry |= order
         (orders - retry).agora_state_mail_pending = False
         remaining = self.search_count(domain) if len(found) == batch_size else 0
-        self._agora_commit_progress(len(orders), remaining)
-        return sent
+        return sent, len(orders), remaining
 
     def _agora_reminder_domain(self, now):
         return Domain(

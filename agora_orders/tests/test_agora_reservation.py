@@ -399,7 +399,9 @@ class TestAgoraReservation(AgoraCommon):
             self.assertEqual(set(made.mapped("agora_close_reason")), {"expired"})
             self.assertEqual(set(made.mapped("agora_state_mail_pending")), {"closed"})
 
-        self._assert_flat_cost(make, run, base=119, per_order=1)
+        # The base includes checking, once a run, whether the email job still
+        # runs (else the run sends what the job left).
+        self._assert_flat_cost(make, run, base=120, per_order=1)
 
     def test_expiry_cron_costs_one_query_more_per_reserved_line(self):
         """Orders of five lines cost the expiry one query more per line than
@@ -568,6 +570,35 @@ class TestAgoraReservation(AgoraCommon):
         closed_mail = self._new_mails.filtered(lambda m: "Closed" in (m.subject or ""))
         self.assertEqual(closed_mail.recipient_ids, self.portal_alfa.partner_id)
         self.assertIn("expired", closed_mail.body_html)
+
+    def test_emails_pending_when_the_email_job_is_archived_go_with_the_expiry(self):
+        """Emails the job had not sent yet when staff archived it are sent by
+        the expiry's next run, reported to the scheduler as its progress."""
+        job = self.env.ref("agora_orders.ir_cron_agora_send_state_mails")
+        with freeze_time(NOW):
+            first = self._reserved_order(lines=[(self.drill, 1)])
+            second = self._reserved_order(lines=[(self.hammer, 1)])
+        with freeze_time(NOW + timedelta(days=3)):
+            self.env["sale.order"]._cron_agora_expire_reservations()
+            self._flush_tracking()
+        self.assertEqual((first | second).mapped("agora_state_mail_pending"), ["closed"] * 2)
+        job.active = False
+        # Nothing left to expire: the run only sends what the job left, one
+        # batch at a time, and tells the scheduler what remains.
+        with (
+            freeze_time(NOW + timedelta(days=3, minutes=15)),
+            self.mock_mail_gateway(),
+            self._progress_reports() as reports,
+        ):
+            self.env["sale.order"]._cron_agora_expire_reservations(batch_size=1)
+            self._flush_tracking()
+            self.assertEqual(len(self._new_mails.filtered(lambda m: "Closed" in m.subject)), 1)
+            self.env["sale.order"]._cron_agora_expire_reservations(batch_size=1)
+            self._flush_tracking()
+        closed = self._new_mails.filtered(lambda m: "Closed" in (m.subject or ""))
+        self.assertEqual(sorted(closed.mapped("res_id")), sorted((first | second).ids))
+        self.assertFalse((first | second).filtered("agora_state_mail_pending"))
+        self.assertEqual(reports, [(1, 1), (1, 0)])
 
     def test_expiry_reports_its_progress_to_the_scheduler(self):
         """A batch reports what remains, so the scheduler runs the cron again
