@@ -140,11 +140,9 @@ class TestAgoraReservation(AgoraCommon):
                 len(self._new_mails.filtered(lambda m: "Closed" in (m.subject or ""))), 1
             )
 
-    def test_expiry_emails_each_client_of_the_batch_in_its_language(self):
-        """Orders expired together get one email each from the status email
-        job, in their client's language, logged on their own order."""
-        self._load_russian()
-        self.portal_alfa.partner_id.lang = "ru_RU"
+    def _reserve_two_alfa_orders_and_a_beta_one(self):
+        """Reserved at NOW: two orders of Alfa's, from the same salesperson
+        (48 h reservations), and one of Beta's, from another (72 h)."""
         with freeze_time(NOW):
             alfa_orders = self._reserved_order(lines=[(self.hammer, 1)]) | self._reserved_order(
                 lines=[(self.hammer, 2)]
@@ -154,15 +152,26 @@ class TestAgoraReservation(AgoraCommon):
                 lines=[(self.paint, 1)],
                 user=self.salesman_other,
             )
-        # Past both clients' reservation timeouts (48 h and 72 h).
-        with freeze_time(NOW + timedelta(days=4)), self.mock_mail_gateway():
+        return alfa_orders, beta
+
+    def _expire_and_email(self, when):
+        """Run the expiry, then the status email job, at ``when``: the emails
+        the job queued or sent."""
+        with freeze_time(when), self.mock_mail_gateway():
             self.env["sale.order"]._cron_agora_expire_reservations()
             self._flush_tracking()
             self.env["sale.order"]._cron_agora_send_state_mails()
             self._flush_tracking()
-        closed = self._new_mails.filtered(
-            lambda m: m.model == "sale.order" and m.res_id in (alfa_orders | beta).ids
-        )
+        return self._new_mails.filtered(lambda m: m.model == "sale.order")
+
+    def test_expiry_emails_each_client_of_the_batch_in_its_language(self):
+        """Orders expired together get one email each from the status email
+        job, in their client's language, logged on their own order."""
+        self._load_russian()
+        self.portal_alfa.partner_id.lang = "ru_RU"
+        alfa_orders, beta = self._reserve_two_alfa_orders_and_a_beta_one()
+        # Past both clients' reservation timeouts (48 h and 72 h).
+        closed = self._expire_and_email(NOW + timedelta(days=4))
         self.assertEqual(sorted(closed.mapped("res_id")), sorted((alfa_orders | beta).ids))
         for order in alfa_orders:
             mail = closed.filtered(lambda m, order=order: m.res_id == order.id)
@@ -193,16 +202,6 @@ class TestAgoraReservation(AgoraCommon):
             self.assertEqual(len(emails), 3, "Processing, Reserve and Closed emails on the order")
             self.assertEqual(emails.author_id, order.user_id.partner_id)
 
-    def _expire_and_email(self, when):
-        """Run the expiry, then the status email job, at ``when``: the emails
-        the job queued or sent."""
-        with freeze_time(when), self.mock_mail_gateway():
-            self.env["sale.order"]._cron_agora_expire_reservations()
-            self._flush_tracking()
-            self.env["sale.order"]._cron_agora_send_state_mails()
-            self._flush_tracking()
-        return self._new_mails.filtered(lambda m: m.model == "sale.order")
-
     def test_expiry_emails_of_a_batch_come_from_the_templates_sender(self):
         """The emails a batch sends come from the address the template gives,
         as a lone order's email does, even one no contact has (a shared
@@ -211,15 +210,7 @@ class TestAgoraReservation(AgoraCommon):
         sender = f'"Agora Sales" <{address}>'
         self.assertFalse(self.env["res.partner"].search([("email", "=ilike", address)]))
         self.env.ref("agora_orders.mail_template_agora_state_closed").email_from = sender
-        with freeze_time(NOW):
-            batch = self._reserved_order(lines=[(self.hammer, 1)]) | self._reserved_order(
-                lines=[(self.hammer, 2)]
-            )
-            lone = self._reserved_order(
-                partner=self.portal_beta.partner_id,
-                lines=[(self.paint, 1)],
-                user=self.salesman_other,
-            )
+        batch, lone = self._reserve_two_alfa_orders_and_a_beta_one()
         # Alfa's reservations (48 h) expire first, together: one composer.
         batch_mails = self._expire_and_email(NOW + timedelta(hours=60))
         self.assertEqual(sorted(batch_mails.mapped("res_id")), sorted(batch.ids))
@@ -575,12 +566,7 @@ class TestAgoraReservation(AgoraCommon):
         """Emails the job had not sent yet when staff archived it are sent by
         the expiry's next run, reported to the scheduler as its progress."""
         job = self.env.ref("agora_orders.ir_cron_agora_send_state_mails")
-        with freeze_time(NOW):
-            first = self._reserved_order(lines=[(self.drill, 1)])
-            second = self._reserved_order(lines=[(self.hammer, 1)])
-        with freeze_time(NOW + timedelta(days=3)):
-            self.env["sale.order"]._cron_agora_expire_reservations()
-            self._flush_tracking()
+        first, second = self._two_expired_orders_awaiting_their_emails()
         self.assertEqual((first | second).mapped("agora_state_mail_pending"), ["closed"] * 2)
         job.active = False
         # Nothing left to expire: the run only sends what the job left, one
@@ -837,13 +823,19 @@ class TestAgoraReservation(AgoraCommon):
             )
         )
 
-    def _check_status_email_held_up(self, error):
+    def _two_expired_orders_awaiting_their_emails(self):
+        """Two orders reserved at NOW, expired three days later: their
+        "Closed" emails left to the status email job."""
         with freeze_time(NOW):
             first = self._reserved_order(lines=[(self.hammer, 2)])
-            held = self._reserved_order(lines=[(self.drill, 1)])
+            second = self._reserved_order(lines=[(self.drill, 1)])
         with freeze_time(NOW + timedelta(days=3)):
             self.env["sale.order"]._cron_agora_expire_reservations()
         self._flush_tracking()
+        return first, second
+
+    def _check_status_email_held_up(self, error):
+        first, held = self._two_expired_orders_awaiting_their_emails()
         SaleOrder = type(self.env["sale.order"])
         post = SaleOrder._agora_post_state_mails
 
