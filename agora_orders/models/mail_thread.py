@@ -77,9 +77,10 @@ class MailThread(models.AbstractModel):
     def _message_log_batch(self, bodies, *args, **kwargs):
         tracked = _NOTES.get()
         # Only the notes ``_message_track`` logs with the tracking values it
-        # computed (``_message_log`` passes that very list, as a keyword)
-        # wait: ``_message_track`` does not read the message it gets back.
-        # Any other note, a hook's for instance, is created at once.
+        # computed (``_message_log`` passes that very list, as a keyword) are
+        # left for the batch insert: ``_message_track`` does not read the
+        # message it gets back. Any other note, a hook's for instance, is
+        # created at once.
         if (
             tracked is None
             or args
