@@ -194,17 +194,18 @@ class AgoraAgreement(models.Model):
             limit=1,
         )
 
-    def _get_assortment_domain(self):
+    def _get_assortment_domain(self, company=None):
         """The ``product.product`` domain of what may be ordered under this agreement.
 
-        An empty recordset (no agreement) or an agreement without categories and
-        products allows every saleable product.
+        Always bounded to one company's products (and the shared ones): the
+        agreement's company, else ``company``, else the current company. An empty
+        recordset (no agreement) or an agreement without categories and products
+        allows every saleable product of that company.
         """
-        domain = Domain("sale_ok", "=", True)
         if len(self) > 1:
             self.ensure_one()
-        if self.company_id:
-            domain &= Domain("company_id", "in", [False, self.company_id.id])
+        company = self.company_id or company or self.env.company
+        domain = Domain("sale_ok", "=", True) & Domain("company_id", "in", [False, company.id])
         parts = []
         category_ids, product_ids = self._get_assortment_ids() if self else ((), ())
         if category_ids:
@@ -236,12 +237,14 @@ class AgoraAgreement(models.Model):
             self.env.registry.clear_cache()
         return res
 
-    def _filter_orderable_products(self, products):
-        """The subset of ``products`` that may be ordered under this agreement."""
+    def _filter_orderable_products(self, products, company=None):
+        """The subset of ``products`` that may be ordered under this agreement
+        (without one: the saleable products of ``company``, see
+        ``_get_assortment_domain``)."""
         if not products:
             return products
         return products.with_context(active_test=True).search(
-            Domain("id", "in", products.ids) & self._get_assortment_domain()
+            Domain("id", "in", products.ids) & self._get_assortment_domain(company)
         )
 
     def _get_pricelist(self, partner):

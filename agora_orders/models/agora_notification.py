@@ -43,4 +43,12 @@ class AgoraNotification(models.Model):
         )
 
     def _mark_read(self):
-        self.filtered(lambda n: not n.is_read).write({"is_read": True})
+        """Mark the current user's own notifications of ``self`` as read.
+
+        Portal users may only read notifications; being read is the one change a
+        notification takes, and only its recipient makes it.
+        """
+        own = self.filtered(lambda n: not n.is_read and n.partner_id == self.env.user.partner_id)
+        # sudo: limited just above to the user's own unread notifications.
+        own.sudo().write({"is_read": True})
+        return own

@@ -28,8 +28,14 @@ class AgoraOrderEvent(models.Model):
     partner_id = fields.Many2one(related="order_id.partner_id", string="Client")
     company_id = fields.Many2one(related="order_id.company_id", store=True, index=True)
     date = fields.Datetime(required=True, default=fields.Datetime.now, readonly=True, index=True)
+    # Staff members' names are the supplier's internal matter: a client reads
+    # the history through the portal, which names the supplier instead.
     user_id = fields.Many2one(
-        "res.users", string="By", default=lambda self: self.env.user, readonly=True
+        "res.users",
+        string="By",
+        default=lambda self: self.env.user,
+        readonly=True,
+        groups="base.group_user",
     )
     event_type = fields.Selection(EVENT_TYPES, required=True, readonly=True, string="Event")
     product_id = fields.Many2one("product.product", readonly=True)
@@ -45,7 +51,13 @@ class AgoraOrderEvent(models.Model):
     )
     old_value_display = fields.Char(string="Old Value", compute="_compute_value_display")
     new_value_display = fields.Char(string="New Value", compute="_compute_value_display")
-    description = fields.Char(readonly=True)
+    description = fields.Char(readonly=True, help="Shown to the client with the event.")
+    internal_note = fields.Char(
+        readonly=True,
+        groups="sales_team.group_sale_salesman",
+        help="The staff's own note (such as why a reservation was extended); never shown "
+        "to the client.",
+    )
 
     def _value_labels(self):
         """{event_type: {key: label}} in the reader's language, for events that
@@ -72,10 +84,18 @@ class AgoraOrderEvent(models.Model):
 
     @api.model
     def _prepare_log_values(
-        self, order, event_type, old_value=False, new_value=False, product=False, description=False
+        self,
+        order,
+        event_type,
+        old_value=False,
+        new_value=False,
+        product=False,
+        description=False,
+        internal_note=False,
     ):
         """One event's values; they are stored as the text shown to people."""
         return {
+            "internal_note": internal_note or False,
             "order_id": order.id,
             "event_type": event_type,
             "old_value": old_value if old_value not in (False, None) else False,

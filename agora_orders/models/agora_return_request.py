@@ -1,7 +1,22 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Command
 
 OPEN_RETURN_STATES = ("requested", "approved")
+# Written only by the request's own methods (with sudo), never directly.
+PROTECTED_FIELDS = frozenset(
+    {
+        "order_id",
+        "partner_id",
+        "company_id",
+        "user_id",
+        "state",
+        "reject_reason",
+        "picking_ids",
+        "credit_note_id",
+        "line_ids",
+    }
+)
 
 
 class AgoraReturnRequest(models.Model):
@@ -50,6 +65,16 @@ class AgoraReturnRequest(models.Model):
         "stock.picking", string="Return Transfers", readonly=True, copy=False
     )
     credit_note_id = fields.Many2one("account.move", readonly=True)
+
+    def write(self, vals):
+        if not self.env.su and PROTECTED_FIELDS.intersection(vals):
+            raise AccessError(
+                self.env._(
+                    "A return request's status, transfers and credit note change only through "
+                    "Approve, Reject and the reception of the goods."
+                )
+            )
+        return super().write(vals)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -109,8 +134,13 @@ class AgoraReturnRequest(models.Model):
         for request in self:
             if request.state != "requested":
                 raise UserError(self.env._("Only a requested return can be approved."))
-            request.picking_ids = request._create_return_pickings()
-            request.state = "approved"
+            # sudo: the state and the transfers change only through these methods.
+            request.sudo().write(
+                {
+                    "picking_ids": [Command.set(request._create_return_pickings().ids)],
+                    "state": "approved",
+                }
+            )
             request.order_id._agora_log_event(
                 "return", old_value="requested", new_value="approved", description=request.name
             )
@@ -124,7 +154,8 @@ class AgoraReturnRequest(models.Model):
         for request in self:
             if request.state != "requested":
                 raise UserError(self.env._("Only a requested return can be rejected."))
-            request.write({"state": "rejected", "reject_reason": reason})
+            # sudo: see ``action_approve``.
+            request.sudo().write({"state": "rejected", "reject_reason": reason})
             request.order_id._agora_log_event(
                 "return",
                 old_value="requested",
@@ -189,8 +220,9 @@ class AgoraReturnRequest(models.Model):
                 r.state == "approved" and all(p.state in ("done", "cancel") for p in r.picking_ids)
             )
         ):
-            request.credit_note_id = request.order_id._agora_create_return_credit_note(request)
-            request.state = "done"
+            credit_note = request.order_id._agora_create_return_credit_note(request)
+            # sudo: see ``action_approve``.
+            request.sudo().write({"credit_note_id": credit_note.id, "state": "done"})
             request.order_id._agora_log_event(
                 "return", old_value="approved", new_value="done", description=request.name
             )

@@ -3,9 +3,10 @@ from collections import defaultdict
 from datetime import timedelta
 
 import psycopg2.errors
+from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import LockError, MissingError, UserError, ValidationError
+from odoo.exceptions import AccessError, LockError, MissingError, UserError, ValidationError
 from odoo.fields import Command, Domain
 from odoo.tools import (
     clean_context,
@@ -55,6 +56,29 @@ EVENT_FIELDS = {
     "agora_delivery_status": "shipment",
 }
 PAID_PAYMENT_STATES = ("paid", "in_payment", "reversed")
+
+
+# Fields only the Agora methods that own them write (submission, reservation,
+# expiry, status emails), and the derived statuses: "readonly" in a view is not
+# enough, since any user with write access on orders reaches ``write`` through
+# RPC. Those methods write them with ``sudo()``.
+PROTECTED_FIELDS = frozenset(
+    {
+        "agora_state",
+        "agora_payment_status",
+        "agora_amount_paid",
+        "agora_amount_unpaid",
+        "agora_payment_hold",
+        "agora_delivery_status",
+        "agora_close_reason",
+        "agora_submitted_date",
+        "agora_expired_date",
+        "agora_reserve_deadline",
+        "agora_reminder_sent",
+        "agora_state_mail_pending",
+        "agora_release_refusal",
+    }
+)
 
 
 class SaleOrder(models.Model):
@@ -156,6 +180,38 @@ class SaleOrder(models.Model):
     )
 
     # ------------------------------------------------------------------
+    # Fields written only by their own methods
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._agora_check_protected_fields({name for vals in vals_list for name in vals})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._agora_check_protected_fields(vals)
+        return super().write(vals)
+
+    @api.model
+    def _agora_check_protected_fields(self, field_names):
+        """Refuse a direct write of the statuses and of the reservation's fields."""
+        if self.env.su:
+            return
+        protected = PROTECTED_FIELDS.intersection(field_names)
+        if protected:
+            raise AccessError(
+                self.env._(
+                    "These fields change only through the order's actions (Submit, Reserve, "
+                    "Extend Reservation...): %s",
+                    ", ".join(
+                        sorted(
+                            self._fields[name]._description_string(self.env) for name in protected
+                        )
+                    ),
+                )
+            )
+
+    # ------------------------------------------------------------------
     # Agreement: price list, payment terms, assortment
     # ------------------------------------------------------------------
 
@@ -206,7 +262,9 @@ class SaleOrder(models.Model):
                         )
                     )
             products = lines.product_id
-            allowed = order.agora_agreement_id._filter_orderable_products(products)
+            allowed = order.agora_agreement_id._filter_orderable_products(
+                products, order.company_id
+            )
             refused = products - allowed
             if refused:
                 raise UserError(
@@ -394,8 +452,16 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------
 
     def _agora_log_event(
-        self, event_type, old_value=False, new_value=False, product=False, description=False
+        self,
+        event_type,
+        old_value=False,
+        new_value=False,
+        product=False,
+        description=False,
+        internal_note=False,
     ):
+        """Record one history event per order. ``description`` is shown to the
+        client; ``internal_note`` to staff only."""
         Event = self.env["agora.order.event"]
         Event._log_batch(
             [
@@ -406,6 +472,7 @@ class SaleOrder(models.Model):
                     new_value=new_value,
                     product=product,
                     description=description,
+                    internal_note=internal_note,
                 )
                 for order in self
             ]
@@ -449,7 +516,10 @@ class SaleOrder(models.Model):
                 changed_state._agora_defer_state_mails(job)
             else:
                 # This status's email, sent now, supersedes one still pending.
-                changed_state.filtered("agora_state_mail_pending").agora_state_mail_pending = False
+                # sudo: the pending email flag belongs to the status emails.
+                changed_state.filtered(
+                    "agora_state_mail_pending"
+                ).sudo().agora_state_mail_pending = False
                 changed_state._agora_post_state_mails()
         return tracking
 
@@ -471,7 +541,8 @@ class SaleOrder(models.Model):
         The job is woken to send them as soon as the change is committed.
         """
         for state, orders in self.grouped("agora_state").items():
-            orders.agora_state_mail_pending = state
+            # sudo: the pending email flag belongs to the status emails.
+            orders.sudo().agora_state_mail_pending = state
         job._trigger()
 
     def _agora_post_state_mails(self):
@@ -636,7 +707,8 @@ class SaleOrder(models.Model):
         self.check_access("write")
         self._agora_check_state(("new",), self.env._("submit"))
         self._agora_check_orderable()
-        self.write({"agora_submitted_date": fields.Datetime.now()})
+        # sudo: the submission date is written only here (after the access check).
+        self.sudo().write({"agora_submitted_date": fields.Datetime.now()})
         for order in self:
             order.message_subscribe(partner_ids=order.partner_id.ids)
             order._agora_notify_staff_of_submission()
@@ -652,11 +724,14 @@ class SaleOrder(models.Model):
             "agora_orders.mail_activity_type_agora_review",
             user_id=responsible.id,
             summary=summary,
-            note=self.env._(
+            # The note is HTML, and the client's name is the client's own text:
+            # escaped, never markup, a link or an address made clickable.
+            note=Markup("<p>%s</p>")
+            % self.env._(
                 "%(client)s submitted order %(order)s for %(amount)s.",
                 client=self.partner_id.display_name,
                 order=self.name,
-                amount=self.amount_total,
+                amount=self.currency_id.format(self.amount_total),
             ),
         )
         self.message_post(
@@ -675,29 +750,35 @@ class SaleOrder(models.Model):
         self.check_access("write")
         self._agora_check_state(("processing",), self.env._("reserve"))
         self._agora_check_orderable()
-        self.with_context(send_email=False).action_confirm()
-        self.activity_feedback(
-            ["agora_orders.mail_activity_type_agora_review"],
-            feedback=self.env._("Reserved"),
-        )
         now = fields.Datetime.now()
         for order in self:
-            order._agora_reserve_stock()
-            order._agora_create_reserve_invoice()
             hours = order.agora_agreement_id._get_reserve_hours(order.company_id)
-            order.write(
+            # sudo: the deadline is the reservation's own field, written only
+            # here; it is set before the confirmation, which requires it.
+            order.sudo().write(
                 {
                     "agora_reserve_deadline": now + timedelta(hours=hours),
                     "agora_reminder_sent": False,
                 }
             )
+        self.with_context(send_email=False).action_confirm()
+        self.activity_feedback(
+            ["agora_orders.mail_activity_type_agora_review"],
+            feedback=self.env._("Reserved"),
+        )
+        for order in self:
+            order._agora_reserve_stock()
+            order._agora_create_reserve_invoice()
         return True
 
     def _agora_reserve_stock(self):
         """Reserve as much as is on hand. Odoo's quant reservation locks the quant
         rows, so two orders never reserve the same last units."""
         pickings = self.picking_ids.filtered(lambda p: p.state not in ("done", "cancel", "draft"))
-        pickings.action_assign()
+        # An order of services only has no delivery; Odoo refuses to check
+        # the availability of nothing.
+        if pickings:
+            pickings.action_assign()
 
     def _agora_create_reserve_invoice(self):
         """Issue and post the invoice for payment of the whole order.
@@ -779,6 +860,14 @@ class SaleOrder(models.Model):
         self._agora_cancel()
         return True
 
+    def _agora_is_client(self, partner):
+        """Whether ``partner`` is a contact of this order's client company: the
+        one who may act on it as the client (cancel, repeat, return)."""
+        self.ensure_one()
+        return bool(partner) and (
+            self.partner_id.commercial_partner_id == partner.commercial_partner_id
+        )
+
     def _agora_client_cancel(self):
         """The client cancels their own order, before it is reserved."""
         self._agora_check_state(CLIENT_CANCELLABLE, self.env._("cancel"))
@@ -819,7 +908,8 @@ class SaleOrder(models.Model):
                     )
                 )
         self.action_draft()
-        self.write(
+        # sudo: the reservation's own fields, after the access check above.
+        self.sudo().write(
             {
                 "agora_expired_date": False,
                 "agora_reserve_deadline": False,
@@ -852,14 +942,19 @@ class SaleOrder(models.Model):
                     self.env._("The new deadline must be later than the current one and than now.")
                 )
             old = order.agora_reserve_deadline
-            order.write({"agora_reserve_deadline": new_deadline, "agora_reminder_sent": False})
+            # sudo: the deadline changes only here and at reservation.
+            order.sudo().write(
+                {"agora_reserve_deadline": new_deadline, "agora_reminder_sent": False}
+            )
             # The new deadline is a new chance: the cron releases it then.
             order._agora_clear_release_refusal()
+            # The reason is the staff's own note: kept for staff, never shown
+            # to the client, who sees the new deadline only.
             order._agora_log_event(
                 "deadline",
                 old_value=format_datetime(self.env, old) if old else "",
                 new_value=format_datetime(self.env, new_deadline),
-                description=reason or False,
+                internal_note=reason or False,
             )
         return True
 
@@ -994,7 +1089,8 @@ class SaleOrder(models.Model):
         self.ensure_one()
         # Never empty: an empty reason would leave the order in the queue.
         reason = str(error.args[0] if error.args else "") or type(error).__name__
-        self.agora_release_refusal = reason
+        # sudo: the refusal is the expiry's own record of what Odoo refused.
+        self.sudo().agora_release_refusal = reason
         # The salesperson, else the team leader, else the activity type's
         # default user (Configuration > Activity Types), else the cron's user.
         responsible = (self.user_id | self.team_id.user_id).filtered("active")[:1]
@@ -1014,7 +1110,8 @@ class SaleOrder(models.Model):
     def _agora_clear_release_refusal(self):
         refused = self.filtered("agora_release_refusal")
         if refused:
-            refused.agora_release_refusal = False
+            # sudo: see ``_agora_refuse_release``.
+            refused.sudo().agora_release_refusal = False
             refused.activity_unlink(["agora_orders.mail_activity_type_agora_release_refused"])
 
     def action_agora_retry_release(self):
@@ -1030,7 +1127,9 @@ class SaleOrder(models.Model):
     def _agora_expire_reservations(self, now):
         """Free the stock, cancel the unpaid invoices, close the orders as expired."""
         self._agora_cancel_invoices()
-        self.write({"agora_expired_date": now, "locked": False})
+        # sudo: the expiry date is the expiry's own field (staff retrying a
+        # release reach it too, after their access check).
+        self.sudo().write({"agora_expired_date": now, "locked": False})
         self._agora_action_cancel()
 
     @api.model
@@ -1080,7 +1179,7 @@ class SaleOrder(models.Model):
                     "The status email of order %s left for the next run: %s", order.name, error
                 )
                 retry |= order
-        (orders - retry).agora_state_mail_pending = False
+        (orders - retry).sudo().agora_state_mail_pending = False
         remaining = self.search_count(domain) if len(found) == batch_size else 0
         return sent, len(orders), remaining
 
@@ -1122,7 +1221,7 @@ class SaleOrder(models.Model):
             order._agora_log_event(
                 "reminder", new_value=format_datetime(self.env, order.agora_reserve_deadline)
             )
-        batch.write({"agora_reminder_sent": True})
+        batch.sudo().write({"agora_reminder_sent": True})
         self._agora_commit_progress(len(batch), max(len(due) - len(batch), 0))
         return batch
 
@@ -1168,13 +1267,50 @@ class SaleOrder(models.Model):
         return action
 
     # ------------------------------------------------------------------
-    # Standard flow guards
+    # Standard flow guards: only the reservation confirms an Agora order
     # ------------------------------------------------------------------
+
+    def _agora_confirmed_by_reservation(self):
+        """Whether only the supplier's reservation (``action_agora_reserve``) may
+        confirm this order: a cart or quotation (New) and every submitted order.
+
+        Odoo's other ways to confirm a quotation (the backend's Confirm button,
+        a portal signature or online payment, an RPC call) would skip the
+        staff's review, the invoice issued at reservation and the reservation
+        deadline, so the expiry would never release the stock.
+        """
+        self.ensure_one()
+        return bool(self.agora_submitted_date) or self.agora_state == "new"
+
+    def _has_to_be_signed(self):
+        if self._agora_confirmed_by_reservation():
+            return False
+        return super()._has_to_be_signed()
+
+    def _has_to_be_paid(self):
+        # An Agora order is paid through its invoice, once reserved.
+        if self._agora_confirmed_by_reservation():
+            return False
+        return super()._has_to_be_paid()
+
+    def _is_confirmation_amount_reached(self):
+        # A payment never confirms an Agora order: sale's payment processing
+        # then leaves it where it is instead of calling ``action_confirm``.
+        if self._agora_confirmed_by_reservation():
+            return False
+        return super()._is_confirmation_amount_reached()
 
     def _confirmation_error_message(self):
         error = super()._confirmation_error_message()
         if error:
             return error
+        # ``action_agora_reserve`` sets the deadline before it confirms; nobody
+        # else may set it (see ``_agora_check_protected_fields``).
+        if self._agora_confirmed_by_reservation() and not self.agora_reserve_deadline:
+            return self.env._(
+                "Order %s is confirmed by reserving it: submit it, then click Reserve.",
+                self.name,
+            )
         if self.agora_agreement_id and self.state in ("draft", "sent"):
             try:
                 self._agora_check_orderable()

@@ -95,7 +95,7 @@ class SaleOrderLine(models.Model):
             products = lines.filtered(lambda l: not l.display_type).product_id
             if not agreement or not products:
                 continue
-            refused = products - agreement._filter_orderable_products(products)
+            refused = products - agreement._filter_orderable_products(products, order.company_id)
             if refused:
                 raise ValidationError(
                     self.env._(

@@ -7,3 +7,4 @@ from . import test_agora_access
 from . import test_agora_overview
 from . import test_invoice_ru
 from . import test_agora_batching
+from . import test_agora_staff_access

@@ -299,7 +299,9 @@ class TestAgoraReservation(AgoraCommon):
             wizard.action_extend()
         self.assertEqual(order.agora_reserve_deadline, NOW + timedelta(hours=96))
         event = order.agora_event_ids.filtered(lambda e: e.event_type == "deadline")
-        self.assertEqual(event.description, "Payment on its way")
+        # The reason is the staff's note, kept from the client (who sees the deadline).
+        self.assertEqual(event.internal_note, "Payment on its way")
+        self.assertFalse(event.description)
         self.assertEqual(event.user_id, self.salesman)
         with freeze_time(NOW + timedelta(hours=50)):
             self.env["sale.order"]._cron_agora_expire_reservations()

@@ -277,12 +277,16 @@ class TestAgoraInvoiceRu(AccountTestInvoicingCommon):
                 ],
             }
         )
-        order.action_confirm()
-        invoice = order._create_invoices()
+        # Confirmed the Agora way (the only one): the reservation issues the invoice.
+        order.action_agora_submit()
+        order.action_agora_reserve()
+        invoice = order.invoice_ids
         self.assertEqual(invoice.line_ids.sale_line_ids.order_id, order)
+        # Without a deadline (as once its reservation no longer runs), no note.
+        order.sudo().agora_reserve_deadline = False
         self.assertNotIn("Товар зарезервирован", self._render_text(invoice))
         # 15:00 UTC is 18:00 in Moscow, the client's time zone.
-        order.agora_reserve_deadline = datetime(2026, 11, 28, 15, 0)
+        order.sudo().agora_reserve_deadline = datetime(2026, 11, 28, 15, 0)
         # Printed by a billing user, with the lowest rights that may print invoices.
         billing = new_test_user(
             self.env,
