@@ -1,3 +1,4 @@
 from . import portal
 from . import catalog
 from . import cart
+from . import payment

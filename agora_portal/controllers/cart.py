@@ -66,7 +66,9 @@ class AgoraCartPortal(AgoraPortal):
         lines = cart.order_line.filtered(lambda l: not l.display_type) if cart else []
         products = cart.order_line.product_id if cart else Catalog._products()
         orderable = (
-            cart.agora_agreement_id._filter_orderable_products(products) if cart else products
+            cart.agora_agreement_id._filter_orderable_products(products, cart.company_id)
+            if cart
+            else products
         )
         values.update(
             {
@@ -237,10 +239,11 @@ class AgoraCartPortal(AgoraPortal):
             try:
                 with request.env.cr.savepoint():
                     cart = self._agora_cart(create=True)
-                    # The preview is created with the user's rights (their own record).
-                    upload = Import._agora_create_from_file(
-                        cart.sudo(False), file.filename, content
-                    )
+                    # sudo: portal users may only read uploads. The cart is the
+                    # user's own (found from the user), the preview is made for
+                    # the user (user_id) and every row is matched against the
+                    # cart's assortment.
+                    upload = Import.sudo()._agora_create_from_file(cart, file.filename, content)
             except (UserError, ValidationError) as exc:
                 error = error_text(exc)
             else:

@@ -85,14 +85,21 @@ class AgoraPortal(sale_portal.CustomerPortal):
         )
 
     def _agora_order_for_user(self, order_id):
-        """The order ``order_id`` if the logged-in user may read it (no token), sudo.
+        """The order ``order_id`` of the logged-in user's own company, sudo.
+
+        Reading is not enough: an internal user who may read every order (an
+        auditor, say) is not the client, and may not act as one. The order must
+        pass Odoo's access check (no token) and belong to the user's company.
 
         :raise NotFound: otherwise, revealing nothing of the order.
         """
         try:
-            return self._document_check_access("sale.order", order_id)
+            order_sudo = self._document_check_access("sale.order", order_id)
         except (AccessError, MissingError) as exc:
             raise NotFound() from exc
+        if not order_sudo._agora_is_client(request.env.user.partner_id):
+            raise NotFound()
+        return order_sudo
 
     # ------------------------------------------------------------------
     # /my home
@@ -272,6 +279,14 @@ class AgoraPortal(sale_portal.CustomerPortal):
 
     @http.route()
     def portal_order_page(self, order_id, report_type=None, access_token=None, **kw):
+        if kw.get("payment_amount") or kw.get("amount_selection"):
+            # sudo: only reads whether the order is paid through its invoice;
+            # the access to the order is checked by sale's route below.
+            order = request.env["sale.order"].sudo().browse(order_id).exists()
+            if order and order._agora_confirmed_by_reservation():
+                # An Agora order is paid through its invoice: no payment form here.
+                kw.pop("payment_amount", None)
+                kw.pop("amount_selection", None)
         response = super().portal_order_page(
             order_id, report_type=report_type, access_token=access_token, **kw
         )
@@ -284,8 +299,7 @@ class AgoraPortal(sale_portal.CustomerPortal):
                     "fmt_qty": request.env["agora.catalog"]._qty_display,
                     # Actions need a logged-in contact of the client, not a token.
                     "agora_client_actions": not user._is_public()
-                    and order.partner_id.commercial_partner_id
-                    == user.partner_id.commercial_partner_id,
+                    and order._agora_is_client(user.partner_id),
                 }
             )
         return response

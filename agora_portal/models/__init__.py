@@ -1,4 +1,5 @@
 from . import sale_order
+from . import agora_order_event
 from . import agora_catalog
 from . import agora_catalog_price
 from . import agora_cart_import

@@ -10,6 +10,8 @@ from .sale_order import MAX_LINE_QTY
 
 MAX_FILE_SIZE = 2 * 1024 * 1024
 MAX_ROWS = 5000
+# Columns read from each row: the SKU, barcode and quantity are among the first.
+MAX_COLUMNS = 20
 # An XLSX is a zip: refuse one that unpacks to far more than any order list.
 MAX_XLSX_UNPACKED = 50 * 1024 * 1024
 XLSX_MAGIC = b"PK\x03\x04"
@@ -128,6 +130,12 @@ class AgoraCartImport(models.TransientModel):
         return {"max_size_mb": MAX_FILE_SIZE // (1024 * 1024), "max_rows": MAX_ROWS}
 
     @api.model
+    def _agora_too_many_rows_error(self):
+        return UserError(
+            self.env._("The file has too many rows: at most %(max)s lines per file.", max=MAX_ROWS)
+        )
+
+    @api.model
     def _agora_read_rows(self, file_name, content):
         """The non-empty rows of the file, as lists of texts.
 
@@ -179,12 +187,17 @@ class AgoraCartImport(models.TransientModel):
             if sheet is None:
                 raise UserError(self.env._("The workbook has no sheet."))
             rows = []
-            for values in sheet.iter_rows(values_only=True):
-                row = [_cell_text(value) for value in values[:20]]
+            # Every row read counts towards the limit, empty or not, and only
+            # the first columns are read: a sheet of empty-looking rows with a
+            # value far to the right is refused at once, not parsed for seconds.
+            for read, values in enumerate(
+                sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1
+            ):
+                if read > MAX_ROWS + 1:
+                    raise self._agora_too_many_rows_error()
+                row = [_cell_text(value) for value in values]
                 if any(row):
                     rows.append(row)
-                    if len(rows) > MAX_ROWS + 1:
-                        break
             return rows
         finally:
             workbook.close()
@@ -223,12 +236,12 @@ class AgoraCartImport(models.TransientModel):
         delimiter = self._agora_guess_delimiter(lines)
         rows = []
         try:
-            for row in csv.reader(io.StringIO(text), delimiter=delimiter):
-                cells = [cell.strip() for cell in row[:20]]
+            for read, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1):
+                if read > MAX_ROWS + 1:
+                    raise self._agora_too_many_rows_error()
+                cells = [cell.strip() for cell in row[:MAX_COLUMNS]]
                 if any(cells):
                     rows.append(cells)
-                    if len(rows) > MAX_ROWS + 1:
-                        break
         except csv.Error as exc:
             raise UserError(self.env._("The CSV file could not be read: %s", exc)) from exc
         return rows
@@ -277,17 +290,15 @@ class AgoraCartImport(models.TransientModel):
         :return: the new preview (agora.cart.import)
         :raise UserError: when the file cannot be used (the cart is untouched)
         """
+        if cart.partner_id != self.env.user.partner_id:
+            raise AccessError(self.env._("You can only upload a file into your own cart."))
         cart._agora_check_cart()
         rows = self._agora_read_rows(file_name, content)
         numbered, code_col, barcode_col, qty_col = self._agora_columns(rows)
         if not numbered:
             raise UserError(self.env._("The file has a header but no rows."))
         if len(numbered) > MAX_ROWS:
-            raise UserError(
-                self.env._(
-                    "The file has too many rows: at most %(max)s lines per file.", max=MAX_ROWS
-                )
-            )
+            raise self._agora_too_many_rows_error()
 
         def cell(row, col):
             return row[col].strip() if col is not None and col < len(row) else ""
@@ -431,19 +442,24 @@ class AgoraCartImport(models.TransientModel):
         # on orders is read-only, so the cart is written through these methods.
         cart = self.order_id.sudo()
         cart._agora_check_cart()
-        ok_lines = self.sudo().line_ids.filtered(lambda l: l.status in OK_STATUSES)
+        # sudo: the upload is the user's own (checked above); portal users may
+        # only read uploads, which are written by these methods alone.
+        upload = self.sudo()
+        ok_lines = upload.line_ids.filtered(lambda l: l.status in OK_STATUSES)
         products = ok_lines.product_id
-        orderable = cart.agora_agreement_id._filter_orderable_products(products)
+        orderable = cart.agora_agreement_id._filter_orderable_products(products, cart.company_id)
         orderable_ids = set(orderable.ids)
+        # Each quantity is checked again, as the quick add checks it: what
+        # reaches the cart never depends on what was stored in the preview.
         items = [
-            (line.product_id, line.quantity)
+            (line.product_id, cart._agora_parse_qty(line.quantity, line.product_id.uom_id))
             for line in ok_lines
             if line.product_id.id in orderable_ids
         ]
         refused = (products - orderable).mapped("display_name")
         if items:
             cart._agora_cart_add_many(items)
-        self.state = "done"
+        upload.state = "done"
         return {"added": len(items), "refused": refused}
 
     # ------------------------------------------------------------------

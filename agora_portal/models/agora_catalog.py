@@ -42,7 +42,9 @@ class AgoraCatalog(models.AbstractModel):
 
     @api.model
     def _assortment_domain(self, agreement):
-        return agreement._get_assortment_domain() & Domain("active", "=", True)
+        """What the client may see and order: the agreement's assortment, always
+        bounded to the current company (the portal user's)."""
+        return agreement._get_assortment_domain(self.env.company) & Domain("active", "=", True)
 
     @api.model
     def _products(self):
@@ -76,6 +78,7 @@ class AgoraCatalog(models.AbstractModel):
             ._search(
                 [
                     ("order_id.partner_id", "child_of", partner.commercial_partner_id.id),
+                    ("order_id.company_id", "=", self.env.company.id),
                     ("order_id.agora_state", "!=", "new"),
                     ("product_id", "!=", False),
                 ]
@@ -457,6 +460,7 @@ class AgoraCatalog(models.AbstractModel):
             .search(
                 [
                     ("order_id.partner_id", "child_of", partner.commercial_partner_id.id),
+                    ("order_id.company_id", "=", self.env.company.id),
                     ("order_id.agora_state", "!=", "new"),
                     ("product_id", "=", product.id),
                     ("display_type", "=", False),

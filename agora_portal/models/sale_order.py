@@ -1,7 +1,7 @@
 import math
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
 from odoo.tools import float_compare, float_is_zero, float_round
 
@@ -116,7 +116,9 @@ class SaleOrder(models.Model):
     def _agora_check_orderable_products(self, products):
         """Raise unless every product may be ordered under the cart's agreement."""
         self.ensure_one()
-        refused = products - self.agora_agreement_id._filter_orderable_products(products)
+        refused = products - self.agora_agreement_id._filter_orderable_products(
+            products, self.company_id
+        )
         if refused:
             raise ValidationError(
                 self.env._(
@@ -224,13 +226,15 @@ class SaleOrder(models.Model):
         :return: (cart, [{"line": sale.order.line, "reason": str}])
         """
         self.ensure_one()
+        if not self._agora_is_client(partner):
+            raise AccessError(self.env._("Only the client's own contacts can repeat an order."))
         source_lines = self.order_line.filtered(lambda l: not l.display_type and l.product_id)
         if not source_lines:
             raise UserError(self.env._("Order %s has no products to repeat.", self.name))
         cart = self._agora_get_cart(partner, create=True)
         products = source_lines.product_id
         active = products.with_context(active_test=True).filtered("active")
-        orderable = cart.agora_agreement_id._filter_orderable_products(active)
+        orderable = cart.agora_agreement_id._filter_orderable_products(active, cart.company_id)
         active_ids, orderable_ids = set(active.ids), set(orderable.ids)
         refused = []
         items = []
@@ -330,28 +334,6 @@ class SaleOrder(models.Model):
         self.ensure_one()
         self._agora_check_cart()
         return self.action_agora_submit()
-
-    # ------------------------------------------------------------------
-    # Odoo's online signature and payment of quotations
-    # ------------------------------------------------------------------
-
-    def _agora_confirmed_by_reservation(self):
-        """A cart or a submitted Agora order: the supplier confirms it by
-        reserving it, never the client by signing or paying the quotation."""
-        self.ensure_one()
-        return bool(self.agora_submitted_date) or (
-            self.state == "draft" and self.agora_state == "new"
-        )
-
-    def _has_to_be_signed(self):
-        if self._agora_confirmed_by_reservation():
-            return False
-        return super()._has_to_be_signed()
-
-    def _has_to_be_paid(self):
-        if self._agora_confirmed_by_reservation():
-            return False
-        return super()._has_to_be_paid()
 
     # ------------------------------------------------------------------
     # Presentation helpers for the portal

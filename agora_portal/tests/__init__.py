@@ -6,3 +6,8 @@ from . import test_portal_orders
 from . import test_portal_tour
 from . import test_portal_queries
 from . import test_catalog_price_sort
+from . import test_portal_rpc_boundary
+from . import test_portal_payment
+from . import test_portal_action_ownership
+from . import test_cart_import_limits
+from . import test_portal_company_bounds

@@ -1,6 +1,6 @@
 import io
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import TransactionCase, tagged
 
 from .common import AgoraPortalDataMixin
@@ -31,7 +31,8 @@ class TestAgoraCartImport(AgoraPortalDataMixin, TransactionCase):
     def _upload(self, content, name="order.csv", user=None):
         user = user or self.user_alfa
         cart = self._cart(user).sudo(False).with_user(user)
-        Import = self.env["agora.cart.import"].with_user(user)
+        # As the upload route does: portal users may only read uploads.
+        Import = self.env["agora.cart.import"].with_user(user).sudo()
         return Import._agora_create_from_file(cart, name, content)
 
     def _fates(self, upload):
@@ -122,6 +123,23 @@ class TestAgoraCartImport(AgoraPortalDataMixin, TransactionCase):
         self.assertEqual(quantities, {self.drill: 2, self.hammer: 4})
         with self.assertRaises(UserError):
             upload._agora_apply()
+
+    def test_confirming_checks_each_quantity_again(self):
+        """What reaches the cart never depends on what the preview stored."""
+        cart = self._cart(self.user_alfa, [(self.drill, 1)])
+        for bad_qty in (-5.0, 0.0, 10_000_000.0):
+            with self.subTest(quantity=bad_qty):
+                upload = self._upload(b"SKU;Qty\nAGP-HAM-01;2\nAGP-GLU-05;3\n")
+                # As if the stored row had been changed behind the preview's back.
+                upload.line_ids.filtered(
+                    lambda l: l.code == "AGP-GLU-05"
+                ).sudo().quantity = bad_qty
+                with self.assertRaises(ValidationError), self.env.cr.savepoint():
+                    upload._agora_apply()
+                self.assertEqual(upload.state, "preview")
+                self.assertEqual(
+                    {l.product_id: l.product_uom_qty for l in cart.order_line}, {self.drill: 1}
+                )
 
     def test_bad_files_leave_the_cart_untouched(self):
         cart = self._cart(self.user_alfa, [(self.hammer, 1)])

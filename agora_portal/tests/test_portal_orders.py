@@ -64,10 +64,13 @@ class TestAgoraPortalOrders(AgoraPortalHttpCase):
             quantities,
             r"(?s)Hammer Steel\s*</td>\s*<td[^>]*>4</td>\s*<td[^>]*>4</td>\s*<td[^>]*>0</td>",
         )
-        # History: submitted then reserved, with who did it.
-        self.assertIn("o_agora_history", html)
-        self.assertIn("Status Changed", html)
-        self.assertIn("Sveta Sales", html)
+        # History: submitted then reserved, with who did it: the client's
+        # contact by name, the supplier's staff as the supplier.
+        history = html[html.index('id="agora_history"') :][:6000]
+        self.assertIn("o_agora_history", history)
+        self.assertIn("Status Changed", history)
+        self.assertIn(self.company.name, history)
+        self.assertNotIn("Sveta Sales", history)
         # The invoice, printable.
         invoice = order._agora_invoices()
         self.assertTrue(invoice)
@@ -81,6 +84,32 @@ class TestAgoraPortalOrders(AgoraPortalHttpCase):
         # A colleague of the same company sees it too.
         self._login(self.user_alfa2)
         self.assertEqual(self._get(f"/my/orders/{order.id}").status_code, 200)
+
+    def test_history_keeps_staff_notes_and_names_from_the_client(self):
+        order = self._reserved_order(self.user_alfa, [(self.hammer, 2)])
+        order.with_user(self.salesman)._agora_extend_reservation(
+            order.agora_reserve_deadline + timedelta(days=3), "Slow payer, call the director"
+        )
+        self._flush_tracking()
+        self._login(self.user_alfa)
+        html = self._get(f"/my/orders/{order.id}").text
+        history = html[html.index('id="agora_history"') :][:6000]
+        self.assertIn("Reservation Deadline Changed", history)
+        self.assertNotIn("Slow payer", html)
+        self.assertNotIn("Sveta Sales", history)
+        # What the client did is theirs, by name.
+        self.assertIn("Anna Alfa", history)
+        self.assertIn(self.company.name, history)
+        # Nor through Odoo's RPC.
+        result = self._rpc(
+            "/web/dataset/call_kw/agora.order.event/search_read",
+            model="agora.order.event",
+            method="search_read",
+            args=[[("order_id", "=", order.id)]],
+            kwargs={"fields": ["description", "new_value_display"]},
+        )
+        self.assertTrue(result)
+        self.assertNotIn("Slow payer", str(result))
 
     def test_order_card_tells_a_reservation_whose_time_is_over(self):
         """No "reserved until" a past time: until the cron (or staff, should
