@@ -58,6 +58,13 @@ QTY_HEADERS = {
     "pcs",
 }
 
+# The header is looked for among the first non-empty rows: 1C and spreadsheet
+# exports put a title, the organisation or the client above it.
+HEADER_SEARCH_ROWS = 20
+# The first cell of a totals row under the data: "Итого:", "Всего наименований
+# 2, на сумму ...", "Total".
+TOTAL_LABELS = ("итого", "всего", "total", "totals", "subtotal", "grand total")
+
 LINE_STATUSES = [
     ("add", "Will be added"),
     ("merge", "Merged with an existing line"),
@@ -85,6 +92,53 @@ def _cell_text(value):
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
         return str(int(value))
     return str(value).strip()
+
+
+def _find_columns(header):
+    """The code, barcode and quantity columns of a row read as a header;
+    each is None when the row has no cell of that name."""
+    names = [_normalize_header(cell) for cell in header]
+
+    def find(known):
+        return next((i for i, name in enumerate(names) if name in known), None)
+
+    return find(CODE_HEADERS), find(BARCODE_HEADERS), find(QTY_HEADERS)
+
+
+def _is_number(text):
+    """Whether the cell holds a number ("1 234,5" too)."""
+    try:
+        float(text.replace("\xa0", "").replace(" ", "").replace(",", "."))
+    except ValueError:
+        return False
+    return True
+
+
+def _is_total_row(row, code_cols):
+    """Whether the row is a totals row: its first non-empty cell starts with
+    "Итого", "Всего" or "Total", and it has no SKU or barcode of its own."""
+    first = next((i for i, cell in enumerate(row) if cell.strip()), None)
+    if first is None:
+        return False
+    label = _normalize_header(row[first])
+    if not any(label == word or label.startswith(word + " ") for word in TOTAL_LABELS):
+        return False
+    return all(col == first or col >= len(row) or not row[col].strip() for col in code_cols)
+
+
+def _data_rows(numbered, code_cols):
+    """The numbered rows under the header, without the totals rows and, below
+    a totals row, the rows with no SKU or barcode (the form's footer)."""
+    data = []
+    below_totals = False
+    for number, row in numbered:
+        if _is_total_row(row, code_cols):
+            below_totals = True
+            continue
+        if below_totals and not any(col < len(row) and row[col].strip() for col in code_cols):
+            continue
+        data.append((number, row))
+    return data
 
 
 class AgoraCartImport(models.TransientModel):
@@ -137,7 +191,7 @@ class AgoraCartImport(models.TransientModel):
 
     @api.model
     def _agora_read_rows(self, file_name, content):
-        """The non-empty rows of the file, as lists of texts.
+        """The rows of the file, as lists of texts (empty rows included).
 
         :raise UserError: with a message for the client when the file cannot be used.
         """
@@ -161,8 +215,8 @@ class AgoraCartImport(models.TransientModel):
             )
         else:
             rows = self._agora_read_csv(content)
-        rows = [row for row in rows if any(cell for cell in row)]
-        if not rows:
+        # Empty rows are kept: the preview shows each row's number in the file.
+        if not any(any(cell for cell in row) for row in rows):
             raise UserError(self.env._("The file has no rows."))
         return rows
 
@@ -195,9 +249,7 @@ class AgoraCartImport(models.TransientModel):
             ):
                 if read > MAX_ROWS + 1:
                     raise self._agora_too_many_rows_error()
-                row = [_cell_text(value) for value in values]
-                if any(row):
-                    rows.append(row)
+                rows.append([_cell_text(value) for value in values])
             return rows
         finally:
             workbook.close()
@@ -239,44 +291,67 @@ class AgoraCartImport(models.TransientModel):
             for read, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1):
                 if read > MAX_ROWS + 1:
                     raise self._agora_too_many_rows_error()
-                cells = [cell.strip() for cell in row[:MAX_COLUMNS]]
-                if any(cells):
-                    rows.append(cells)
+                rows.append([cell.strip() for cell in row[:MAX_COLUMNS]])
         except csv.Error as exc:
             raise UserError(self.env._("The CSV file could not be read: %s", exc)) from exc
         return rows
 
     @api.model
     def _agora_columns(self, rows):
-        """Find the columns in the header, or take them by position.
+        """Find the header and its columns, or take the columns by position.
 
+        The header is the first of the first ``HEADER_SEARCH_ROWS`` non-empty
+        rows that names a quantity column and an SKU or barcode column; the
+        rows above it are titles and are skipped. Totals rows ("Итого") are
+        skipped too, and so is, below a totals row, any row with no SKU and no
+        barcode (the form's footer: VAT, amount in words, signatures).
+        Without a header, the SKU or barcode is in the first column and the
+        quantity in the second.
+
+        :param rows: the file's rows, in order (empty rows are skipped, and
+            still counted in the row numbers)
         :return: (data rows with their row numbers, code column, barcode column,
             quantity column); a column is None when absent; when there is no
             header the code column holds an SKU or a barcode (``barcode`` == ``code``).
+        :raise UserError: when a header-like row (known column names, no
+            numbers) is found but it lacks the quantity or the SKU column.
         """
-        header = [_normalize_header(cell) for cell in rows[0]]
-        code_col = next((i for i, h in enumerate(header) if h in CODE_HEADERS), None)
-        barcode_col = next((i for i, h in enumerate(header) if h in BARCODE_HEADERS), None)
-        qty_col = next((i for i, h in enumerate(header) if h in QTY_HEADERS), None)
-        if code_col is None and barcode_col is None and qty_col is None:
-            numbered = list(enumerate(rows, start=1))
-            return numbered, 0, 0, 1
-        if qty_col is None:
-            raise UserError(
-                self.env._(
-                    "The header has no quantity column. Name it “Quantity” (or “Количество”, "
-                    "“Кол-во”, “Qty”)."
+        numbered = [
+            (number, row) for number, row in enumerate(rows, start=1) if any(cell for cell in row)
+        ]
+        header_index = code_col = barcode_col = qty_col = None
+        header_like = None
+        for index, (_number, row) in enumerate(numbered[:HEADER_SEARCH_ROWS]):
+            code, barcode, qty = _find_columns(row)
+            if qty is not None and (code is not None or barcode is not None):
+                header_index, code_col, barcode_col, qty_col = index, code, barcode, qty
+                break
+            # A title like "Код:" next to a number is not a header.
+            if header_like is None and (code, barcode, qty) != (None, None, None):
+                if not any(_is_number(cell) for cell in row if cell):
+                    header_like = (code, barcode, qty)
+        if header_index is None and header_like is None:
+            return _data_rows(numbered, (0,)), 0, 0, 1
+        if header_index is None:
+            _code, _barcode, qty = header_like
+            if qty is None:
+                raise UserError(
+                    self.env._(
+                        "The header has no quantity column. Name it “Quantity” (or "
+                        "“Количество”, “Кол-во”, “Qty”)."
+                    )
                 )
-            )
-        if code_col is None and barcode_col is None:
             raise UserError(
                 self.env._(
                     "The header has no SKU column. Name it “SKU” (or “Артикул”, “Код”) or "
                     "“Barcode” (“Штрихкод”)."
                 )
             )
-        numbered = list(enumerate(rows, start=1))[1:]
-        return numbered, code_col, barcode_col, qty_col
+        data = _data_rows(
+            numbered[header_index + 1 :],
+            tuple(col for col in (code_col, barcode_col) if col is not None),
+        )
+        return data, code_col, barcode_col, qty_col
 
     # ------------------------------------------------------------------
     # Matching the rows

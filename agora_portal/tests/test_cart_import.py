@@ -198,3 +198,109 @@ class TestAgoraCartImport(AgoraPortalDataMixin, TransactionCase):
         self.assertEqual(
             [c.value for c in next(sheet.iter_rows(max_row=1))][:2], ["SKU", "Quantity"]
         )
+
+    # ------------------------------------------------------------------
+    # Title rows above the header, totals below the data (1C, Excel)
+    # ------------------------------------------------------------------
+
+    def _csv(self, rows):
+        return "\n".join(";".join(row) for row in rows).encode()
+
+    def test_row_numbers_are_the_files_own_with_blank_rows(self):
+        """The preview names each row by its number in the file, blank rows
+        (under a title, between blocks) counted."""
+        csv_content = b"Order 15\n\nSKU;Qty\nAGP-HAM-01;2\n\nunknown-sku;1\n"
+        self.assertEqual(self._fates(self._upload(csv_content)), [(4, "add"), (6, "unknown")])
+        xlsx_content = xlsx_bytes([["Order 15"], [], ["SKU", "Qty"], ["AGP-HAM-01", 2]])
+        self.assertEqual(self._fates(self._upload(xlsx_content, "order.xlsx")), [(4, "add")])
+        with self.assertRaises(UserError):
+            self._upload(b"\n;\n\n")
+
+    def test_title_rows_before_the_header_and_totals_after_the_data(self):
+        """A 1C-like sheet: only the data rows are previewed, with the file's
+        own row numbers; the titles, the header and the totals are not."""
+        header = ["№", "Артикул", "Номенклатура", "Количество", "Ед.", "Цена", "Сумма"]
+        csv_rows = [
+            # Padded with separators, as a spreadsheet saves a CSV.
+            ["Заказ покупателя № 15 от 01.12.2026", "", "", "", "", "", ""],
+            ["Организация: ООО Альфа", "", "", "", "", "", ""],
+            ["Покупатель: ООО Ромашка, ИНН 7700000000", "", "", "", "", "", ""],
+            header,
+            ["1", "AGP-HAM-01", "Молоток", "2", "шт", "90,00", "180,00"],
+            ["2", "AGP-GLU-05", "Клей", "3", "шт", "27,00", "81,00"],
+            ["Итого", "", "", "5", "", "", "261,00"],
+            ["Всего наименований 2, на сумму 261,00 руб.", "", "", "", "", "", ""],
+        ]
+        xlsx_rows = [
+            ["Заказ покупателя № 15 от 01.12.2026"],
+            ["Организация: ООО Альфа"],
+            ["Покупатель: ООО Ромашка, ИНН 7700000000"],
+            header,
+            [1, "AGP-HAM-01", "Молоток", 2, "шт", 90, 180],
+            [2, "AGP-GLU-05", "Клей", 3, "шт", 27, 81],
+            [None, None, None, None, None, "Итого:", 261],
+            # The form's footer, below the totals.
+            [None, None, None, None, None, "В том числе НДС:", 43.5],
+            ["Руководитель", None, "__________", None, "Бухгалтер", None, "__________"],
+        ]
+        english_rows = [
+            ["Order 15 of 01.12.2026"],
+            ["SKU", "Qty"],
+            ["AGP-HAM-01", 2],
+            ["AGP-GLU-05", 3],
+            ["Total:", 5],
+        ]
+        cases = {
+            "csv": (self._csv(csv_rows), "order.csv", [(5, "add"), (6, "add")]),
+            "xlsx": (xlsx_bytes(xlsx_rows), "order.xlsx", [(5, "add"), (6, "add")]),
+            "xlsx english": (xlsx_bytes(english_rows), "order.xlsx", [(3, "add"), (4, "add")]),
+        }
+        for label, (content, name, fates) in cases.items():
+            with self.subTest(label):
+                upload = self._upload(content, name)
+                self.assertEqual(self._fates(upload), fates)
+                self.assertEqual(upload.line_ids.product_id, self.hammer | self.glue)
+                self.assertEqual(upload.line_ids.mapped("quantity"), [2.0, 3.0])
+                self.assertEqual((upload.count_ok, upload.count_error), (2, 0))
+
+    def test_quantity_in_a_title_sentence_does_not_make_a_header(self):
+        rows = [
+            ["Внимание: количество указано в штуках", ""],
+            ["Количество позиций: 2", ""],
+            ["Артикул и количество сверьте с каталогом", ""],
+            ["Кол-во", "Артикул"],
+            ["2", "AGP-HAM-01"],
+            ["1,5", "AGP-DRL-02"],
+        ]
+        upload = self._upload(self._csv(rows))
+        self.assertEqual(self._fates(upload), [(5, "add"), (6, "add")])
+        self.assertEqual(upload.line_ids.product_id, self.hammer | self.drill)
+        self.assertEqual(upload.line_ids.mapped("quantity"), [2.0, 1.5])
+
+    def test_header_is_looked_for_in_the_first_20_rows(self):
+        titles = [[f"Строка заголовка {i}", ""] for i in range(1, 20)]
+        header = [["Артикул", "Количество"]]
+        data = [["AGP-HAM-01", "2"]]
+        upload = self._upload(self._csv(titles + header + data))
+        self.assertEqual(self._fates(upload), [(21, "add")])
+        # One more title row: the header is too far down; the rows are read
+        # by position, as in a file without a header.
+        upload = self._upload(self._csv([["Ещё строка", ""], *titles, *header, *data]))
+        self.assertEqual(upload.line_ids[-1].row, 22)
+        self.assertEqual(upload.line_ids[-1].status, "add")
+        self.assertEqual(len(upload.line_ids), 22)
+
+    def test_header_without_quantity_after_title_rows_is_refused(self):
+        cases = {
+            "no quantity": (
+                [["Заказ № 15 от 01.12.2026", ""], ["Артикул", "Цена"], ["AGP-HAM-01", "1"]],
+                "no quantity column",
+            ),
+            "no SKU": (
+                [["Заказ № 15 от 01.12.2026", ""], ["Товар", "Количество"], ["Молоток", "1"]],
+                "no SKU column",
+            ),
+        }
+        for label, (rows, message) in cases.items():
+            with self.subTest(label), self.assertRaisesRegex(UserError, message):
+                self._upload(self._csv(rows))
