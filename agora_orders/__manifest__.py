@@ -2,7 +2,7 @@
     "name": "Agora Orders",
     "summary": "B2B order lifecycle: Agora statuses, stock reservation with timeout, "
     "client agreements, order history and notifications",
-    "version": "19.0.1.3.1",
+    "version": "19.0.1.4.0",
     "category": "Sales/Sales",
     "license": "LGPL-3",
     "author": "Agora for Odoo",

@@ -2,7 +2,7 @@
     "name": "Agora Portal",
     "summary": "The B2B client's cabinet: catalog at agreement prices, cart, file upload, "
     "repeat order, order history, returns and notifications",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Website/Portal",
     "license": "LGPL-3",
     "author": "Agora for Odoo",

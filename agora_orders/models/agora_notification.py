@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 
 from .sale_order import AGORA_STATES
 
@@ -32,9 +32,10 @@ class AgoraNotification(models.Model):
     @api.model
     def _notify_state_change(self, orders):
         """Create one unread notification per order for its client contact."""
-        # sudo: notices are created by whoever changed the order (staff, a
-        # payment, the cron) for the client's contact; no one edits them by hand.
-        return self.sudo().create(
+        # As the superuser: notices are created by whoever changed the order
+        # (staff, a payment, the cron) for the client's contact, who should not
+        # read that staff member's name in ``create_uid``; no one edits them.
+        return self.with_user(SUPERUSER_ID).create(
             [
                 {"partner_id": o.partner_id.id, "order_id": o.id, "agora_state": o.agora_state}
                 for o in orders

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 
 EVENT_TYPES = [
     ("state", "Status Changed"),
@@ -107,6 +107,10 @@ class AgoraOrderEvent(models.Model):
     @api.model
     def _log_batch(self, vals_list):
         """Record the events of ``_prepare_log_values`` at once."""
-        # sudo: history is written by whoever changed the order, including users
-        # with read-only access to history; nobody may create events by hand.
-        return self.sudo().create(vals_list)
+        # As the superuser: history is written by whoever changed the order,
+        # including users with read-only access to history; nobody may create
+        # events by hand. Who made the change is ``user_id`` (readable by
+        # internal users only), not ``create_uid``, which a portal client could
+        # read through RPC.
+        vals_list = [{"user_id": self.env.uid, **vals} for vals in vals_list]
+        return self.with_user(SUPERUSER_ID).create(vals_list).with_env(self.env)

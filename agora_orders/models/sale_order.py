@@ -1,5 +1,7 @@
+import contextvars
 import logging
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import timedelta
 
 import psycopg2.errors
@@ -79,6 +81,23 @@ PROTECTED_FIELDS = frozenset(
         "agora_release_refusal",
     }
 )
+
+
+# Set while ``action_agora_reserve`` confirms its orders: the one way an Agora
+# order is confirmed. A context variable, not a context key nor a field, so that
+# nothing an RPC call sends can set it.
+_RESERVING = contextvars.ContextVar("agora_reserving", default=False)
+
+
+@contextmanager
+def agora_reserving():
+    """Confirm orders as the reservation does (``action_agora_reserve`` and the
+    bench's batched copy of it): Odoo's confirmation is refused otherwise."""
+    token = _RESERVING.set(True)
+    try:
+        yield
+    finally:
+        _RESERVING.reset(token)
 
 
 class SaleOrder(models.Model):
@@ -186,6 +205,18 @@ class SaleOrder(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._agora_check_protected_fields({name for vals in vals_list for name in vals})
+        # Nor through the context's defaults, which Odoo applies after this
+        # check (a kanban grouped by status sends ``default_agora_state``).
+        defaults = {
+            key
+            for key in self.env.context
+            if key.startswith("default_") and key[len("default_") :] in PROTECTED_FIELDS
+        }
+        if defaults:
+            # A positional context replaces the whole context.
+            self = self.with_context(
+                {k: v for k, v in self.env.context.items() if k not in defaults}
+            )
         return super().create(vals_list)
 
     def write(self, vals):
@@ -239,6 +270,25 @@ class SaleOrder(models.Model):
             if order.agora_agreement_id.payment_term_id:
                 order.payment_term_id = order.agora_agreement_id.payment_term_id
         return res
+
+    @api.constrains("agora_agreement_id", "partner_id", "company_id")
+    def _check_agora_agreement_client(self):
+        """An order follows its own client's agreement, in its own company: the
+        agreement decides the assortment, prices, payment terms and deadline."""
+        for order in self.filtered("agora_agreement_id"):
+            agreement = order.agora_agreement_id
+            if (
+                agreement.partner_id != order.partner_id.commercial_partner_id
+                or agreement.company_id != order.company_id
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Order %(order)s cannot follow agreement %(agreement)s: it is the "
+                        "agreement of another client or company.",
+                        order=order.name,
+                        agreement=agreement.display_name,
+                    )
+                )
 
     def _agora_check_orderable(self):
         """Refuse lines the client may not order: no product, bad quantity, or
@@ -761,7 +811,8 @@ class SaleOrder(models.Model):
                     "agora_reminder_sent": False,
                 }
             )
-        self.with_context(send_email=False).action_confirm()
+        with agora_reserving():
+            self.with_context(send_email=False).action_confirm()
         self.activity_feedback(
             ["agora_orders.mail_activity_type_agora_review"],
             feedback=self.env._("Reserved"),
@@ -860,6 +911,13 @@ class SaleOrder(models.Model):
         self._agora_cancel()
         return True
 
+    def message_post(self, **kwargs):
+        # Odoo's chatter route applies the context a client sends: a portal user
+        # posting on their order must not move it to "sent" (``mark_so_as_sent``).
+        if self.env.context.get("mark_so_as_sent") and self.env.user.share:
+            self = self.with_context(mark_so_as_sent=False)
+        return super().message_post(**kwargs)
+
     def _agora_is_client(self, partner):
         """Whether ``partner`` is a contact of this order's client company: the
         one who may act on it as the client (cancel, repeat, return)."""
@@ -894,6 +952,21 @@ class SaleOrder(models.Model):
         quants_cache = self.env["stock.quant"]._agora_quants_cache(pickings.move_ids.move_line_ids)
         self.order_line.move_ids.fetch(["move_orig_ids"])
         return self.with_context(quants_cache=quants_cache)._action_cancel()
+
+    def action_draft(self):
+        """Sale's "Set to Quotation" on a cancelled order: what its reservation
+        left (deadline, expiry, reminder) goes, as when an expired order is
+        reopened, so that it neither expires again nor reads as expired."""
+        res = super().action_draft()
+        # sudo: the reservation's own fields, after Odoo's state checks above.
+        self.filtered(lambda o: o.agora_reserve_deadline or o.agora_expired_date).sudo().write(
+            {
+                "agora_reserve_deadline": False,
+                "agora_expired_date": False,
+                "agora_reminder_sent": False,
+            }
+        )
+        return res
 
     def action_agora_reopen(self):
         """Bring an expired order back to Processing, to be reserved again."""
@@ -1304,9 +1377,7 @@ class SaleOrder(models.Model):
         error = super()._confirmation_error_message()
         if error:
             return error
-        # ``action_agora_reserve`` sets the deadline before it confirms; nobody
-        # else may set it (see ``_agora_check_protected_fields``).
-        if self._agora_confirmed_by_reservation() and not self.agora_reserve_deadline:
+        if self._agora_confirmed_by_reservation() and not _RESERVING.get():
             return self.env._(
                 "Order %s is confirmed by reserving it: submit it, then click Reserve.",
                 self.name,

@@ -3,7 +3,7 @@ from datetime import timedelta
 from lxml import html
 
 from odoo import fields
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tests import tagged
 
@@ -229,3 +229,110 @@ class TestAgoraStaffAccess(AgoraCommon):
         for field_name in ("internal_note", "user_id"):
             with self.subTest(field=field_name), self.assertRaises(AccessError):
                 portal_event.read([field_name])
+        self.assertNotEqual(
+            event.sudo().create_uid, self.salesman, "no staff name in who created the event"
+        )
+
+    def test_protected_fields_not_through_the_contexts_defaults(self):
+        """Odoo applies ``default_*`` context keys after ``create``'s own values."""
+        later = fields.Datetime.now() + timedelta(days=3650)
+        order = (
+            self.env["sale.order"]
+            .with_user(self.salesman)
+            .with_context(
+                default_agora_submitted_date=fields.Datetime.now(),
+                default_agora_reserve_deadline=later,
+                default_agora_release_refusal="never expire",
+            )
+            .create(
+                {
+                    "partner_id": self.portal_alfa.partner_id.id,
+                    "order_line": [
+                        Command.create({"product_id": self.hammer.id, "product_uom_qty": 1})
+                    ],
+                }
+            )
+        )
+        self.assertRecordValues(
+            order,
+            [
+                {
+                    "agora_submitted_date": False,
+                    "agora_reserve_deadline": False,
+                    "agora_release_refusal": False,
+                    "agora_state": "new",
+                }
+            ],
+        )
+        with self.assertRaises(UserError):
+            order.with_user(self.salesman).action_confirm()
+        self.assertEqual(order.state, "draft")
+        copied = (
+            order.with_user(self.salesman)
+            .with_context(default_agora_reserve_deadline=later)
+            .copy()
+        )
+        self.assertFalse(copied.agora_reserve_deadline)
+
+    def test_a_cancelled_order_set_back_to_quotation_is_reserved_again(self):
+        order = self._reserved_order(lines=[(self.hammer, 2)])
+        order.with_user(self.salesman).action_agora_cancel()
+        self._flush_tracking()
+        self.assertEqual(order.agora_state, "closed")
+        order.with_user(self.salesman).action_draft()
+        self._flush_tracking()
+        self.assertRecordValues(
+            order,
+            [{"state": "draft", "agora_state": "processing", "agora_reserve_deadline": False}],
+        )
+        with self.assertRaises(UserError):
+            order.with_user(self.salesman).action_confirm()
+        self.assertFalse(order.picking_ids.filtered(lambda p: p.state == "assigned"))
+        order.with_user(self.salesman).action_agora_reserve()
+        self.assertRecordValues(order, [{"state": "sale", "agora_state": "reserve"}])
+        self.assertTrue(order.agora_reserve_deadline)
+        self.assertEqual(len(order._agora_invoices()), 1, "a new invoice for the new reservation")
+
+    def test_wizards_only_for_what_the_user_may_change(self):
+        other = self._reserved_order(
+            lines=[(self.paint, 1)], partner=self.portal_beta.partner_id, user=self.salesman_other
+        )
+        with self.assertRaises(AccessError):
+            self.env["agora.reserve.extend.wizard"].with_user(self.salesman).create(
+                {"order_id": other.id}
+            )
+        own = self._reserved_order(lines=[(self.hammer, 1)])
+        wizard = (
+            self.env["agora.reserve.extend.wizard"]
+            .with_user(self.salesman)
+            .create({"order_id": own.id})
+        )
+        self.assertEqual(wizard.current_deadline, own.agora_reserve_deadline)
+        _order, request = self._shipped_order_with_return(
+            self.portal_beta.partner_id, self.salesman_other, self.paint
+        )
+        with self.assertRaises(AccessError):
+            self.env["agora.return.reject.wizard"].with_user(self.salesman).create(
+                {"request_id": request.id, "reason": "No"}
+            )
+        self.assertEqual(request.state, "requested")
+
+    def test_an_order_follows_its_own_clients_agreement(self):
+        order = self._create_order()
+        self.assertEqual(order.agora_agreement_id, self.agreement_alfa)
+        with self.assertRaises(ValidationError):
+            order.with_user(self.salesman).write({"agora_agreement_id": self.agreement_beta.id})
+        self.assertEqual(order.agora_agreement_id, self.agreement_alfa)
+
+    def test_a_client_posting_on_its_order_does_not_mark_it_sent(self):
+        """Odoo's chatter route applies the context the client sends."""
+        order = self._create_order()
+        order.with_user(self.portal_alfa).sudo().with_context(mark_so_as_sent=True).message_post(
+            body="Any news?", message_type="comment"
+        )
+        self.assertEqual(order.state, "draft")
+        # Staff sending the quotation still mark it sent, as in Odoo.
+        order.with_user(self.salesman).with_context(mark_so_as_sent=True).message_post(
+            body="Here is the quotation."
+        )
+        self.assertEqual(order.state, "sent")

@@ -14,8 +14,17 @@ class AgoraReserveExtendWizard(models.TransientModel):
         compute="_compute_new_deadline",
         store=True,
         readonly=False,
+        precompute=True,
     )
     reason = fields.Char()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        wizards = super().create(vals_list)
+        # Its related and computed fields are read as superuser: only an order
+        # the user may change is shown (and extended) through the wizard.
+        wizards.order_id.check_access("write")
+        return wizards
 
     @api.depends("order_id")
     def _compute_new_deadline(self):

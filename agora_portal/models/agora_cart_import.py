@@ -13,7 +13,7 @@ MAX_ROWS = 5000
 # Columns read from each row: the SKU, barcode and quantity are among the first.
 MAX_COLUMNS = 20
 # An XLSX is a zip: refuse one that unpacks to far more than any order list.
-MAX_XLSX_UNPACKED = 50 * 1024 * 1024
+MAX_XLSX_UNPACKED = 15 * 1024 * 1024
 XLSX_MAGIC = b"PK\x03\x04"
 DELIMITERS = ("\t", ";", ",")
 
