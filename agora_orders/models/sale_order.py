@@ -1313,23 +1313,6 @@ class SaleOrder(models.Model):
                     )
                 )
 
-    def _agora_create_return_credit_note(self, request):
-        """Credit the goods of a received return."""
-        self.ensure_one()
-        order = self.with_company(self.company_id)
-        refund_vals = order._prepare_invoice()
-        refund_vals["move_type"] = "out_refund"
-        refund_vals["invoice_line_ids"] = [
-            Command.create(rline.sale_line_id._prepare_invoice_line(quantity=rline.quantity))
-            for rline in request.line_ids
-        ]
-        refund_vals["ref"] = self.env._("Return %s", request.name)
-        # sudo: crediting received returns follows the staff's approval of the
-        # request; the warehouse user validating the return has no accounting rights.
-        credit_note = self.env["account.move"].sudo().create(refund_vals)
-        credit_note.action_post()
-        return credit_note
-
     def action_view_agora_return_requests(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -61,10 +61,11 @@ class SaleOrderLine(models.Model):
 
     def _agora_returnable_qty(self, exclude_request=None):
         """Shipped quantity minus what requests (other than ``exclude_request``)
-        already claim; rejected requests claim nothing."""
+        already claim: open requests their requested quantity, done requests what
+        came back (the rest may be asked for again); rejected requests nothing."""
         self.ensure_one()
         claimed = sum(
-            rline.quantity
+            rline.quantity_received if rline.request_id.state == "done" else rline.quantity
             for rline in self.agora_return_line_ids
             if rline.request_id != exclude_request and rline.request_id.state != "rejected"
         )
