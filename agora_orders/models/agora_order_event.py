@@ -1,4 +1,7 @@
+import json
+
 from odoo import SUPERUSER_ID, api, fields, models
+from odoo.tools import format_amount, formatLang
 
 EVENT_TYPES = [
     ("state", "Status Changed"),
@@ -12,6 +15,9 @@ EVENT_TYPES = [
     ("reminder", "Reservation Reminder Sent"),
     ("return", "Return"),
 ]
+# How quantities and amounts are stored (see ``_qty_value`` and ``_amount_value``):
+# {kind: (key of the number, key of the unit or currency id)}.
+NUMBER_VALUE_KEYS = {"qty": ("qty", "uom_id"), "amount": ("amount", "currency_id")}
 
 
 class AgoraOrderEvent(models.Model):
@@ -42,12 +48,14 @@ class AgoraOrderEvent(models.Model):
     old_value = fields.Char(
         string="Old Value (stored)",
         readonly=True,
-        help="The text of the old value, or for status events the technical key of the status.",
+        help="The text of the old value, the technical key of a status, or a quantity "
+        "or an amount with its unit or currency.",
     )
     new_value = fields.Char(
         string="New Value (stored)",
         readonly=True,
-        help="The text of the new value, or for status events the technical key of the status.",
+        help="The text of the new value, the technical key of a status, or a quantity "
+        "or an amount with its unit or currency.",
     )
     old_value_display = fields.Char(string="Old Value", compute="_compute_value_display")
     new_value_display = fields.Char(string="New Value", compute="_compute_value_display")
@@ -73,14 +81,78 @@ class AgoraOrderEvent(models.Model):
             "return": dict(request_field._description_selection(self.env)),
         }
 
+    @api.model
+    def _qty_value(self, qty, uom):
+        """How a quantity in ``uom`` is stored: the number and the unit, shown in
+        the reader's language by ``_compute_value_display``."""
+        return json.dumps({"qty": qty, "uom_id": uom.id or None})
+
+    @api.model
+    def _amount_value(self, amount, currency):
+        """How an amount in ``currency`` is stored (see ``_qty_value``)."""
+        return json.dumps({"amount": amount, "currency_id": currency.id or None})
+
+    @api.model
+    def _parse_number_value(self, value):
+        """(kind, number, unit or currency id or None) of a value stored by
+        ``_qty_value`` ("qty") or ``_amount_value`` ("amount"); None for a text
+        or a status key (and for the quantities and prices recorded as text
+        before)."""
+        if not value or not value.startswith("{"):
+            return None
+        try:
+            data = json.loads(value)
+        except ValueError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        for kind, (number_key, id_key) in NUMBER_VALUE_KEYS.items():
+            number, record_id = data.get(number_key), data.get(id_key)
+            if isinstance(number, bool) or not isinstance(number, (int, float)):
+                continue
+            if isinstance(record_id, bool) or not isinstance(record_id, int):
+                record_id = None
+            return kind, float(number), record_id
+        return None
+
     @api.depends("event_type", "old_value", "new_value")
     @api.depends_context("lang")
     def _compute_value_display(self):
         labels = self._value_labels()
+        numbers = {}
+        for value in set(self.mapped("old_value") + self.mapped("new_value")):
+            parsed = self._parse_number_value(value)
+            if parsed:
+                numbers[value] = parsed
+        # sudo: the unit and the currency of an order line the reader may read
+        # (portal users may not read units); iterated to share one prefetch.
+        ids = {"qty": set(), "amount": set()}
+        for kind, __, record_id in numbers.values():
+            if record_id:
+                ids[kind].add(record_id)
+        uoms = {uom.id: uom for uom in self.env["uom.uom"].sudo().browse(ids["qty"]).exists()}
+        currencies = {
+            currency.id: currency
+            for currency in self.env["res.currency"].sudo().browse(ids["amount"]).exists()
+        }
+
+        def display(event, value):
+            if value not in numbers:
+                return labels.get(event.event_type, {}).get(value, value or "")
+            kind, number, record_id = numbers[value]
+            if kind == "qty":
+                # All units share the "Product Unit" precision (see uom.uom.rounding).
+                text = formatLang(self.env, number, dp="Product Unit", rounding_method="HALF-UP")
+                uom = uoms.get(record_id)
+                return f"{text} {uom.name}" if uom else text
+            currency = currencies.get(record_id)
+            if currency:
+                return format_amount(self.env, number, currency)
+            return formatLang(self.env, number)
+
         for event in self:
-            mapping = labels.get(event.event_type, {})
-            event.old_value_display = mapping.get(event.old_value, event.old_value or "")
-            event.new_value_display = mapping.get(event.new_value, event.new_value or "")
+            event.old_value_display = display(event, event.old_value)
+            event.new_value_display = display(event, event.new_value)
 
     @api.model
     def _prepare_log_values(
@@ -93,7 +165,9 @@ class AgoraOrderEvent(models.Model):
         description=False,
         internal_note=False,
     ):
-        """One event's values; they are stored as the text shown to people."""
+        """One event's values. A value is a text shown as it is, a status key
+        (shown by its label), or a quantity or an amount from ``_qty_value`` or
+        ``_amount_value`` (shown in the reader's language)."""
         return {
             "internal_note": internal_note or False,
             "order_id": order.id,

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import float_compare
+from odoo.tools import float_compare, float_round, formatLang
 
 
 class SaleOrderLine(models.Model):
@@ -79,7 +79,7 @@ class SaleOrderLine(models.Model):
                 self.env._(
                     "You can return at most %(qty)s %(uom)s of %(product)s: "
                     "that is what was shipped and not yet returned.",
-                    qty=f"{max(limit, 0.0):g}",
+                    qty=formatLang(self.env, max(limit, 0.0), dp="Product Unit"),
                     uom=self.product_uom_id.name,
                     product=self.product_id.display_name,
                 )
@@ -160,9 +160,13 @@ class SaleOrderLine(models.Model):
         return super().unlink()
 
     def _agora_qty_text(self, qty):
+        """``qty`` of this line's unit as the history stores it: a number that
+        agora.order.event shows with the unit's precision, in the reader's language."""
         self.ensure_one()
-        return f"{qty:g} {self.product_uom_id.name or ''}".strip()
+        return self.env["agora.order.event"]._qty_value(qty, self.product_uom_id)
 
     def _agora_price_text(self, price):
+        """``price`` in this line's currency as the history stores it (see
+        ``_agora_qty_text``); shown with the currency's precision."""
         self.ensure_one()
-        return f"{price:.2f} {self.currency_id.symbol or ''}".strip()
+        return self.env["agora.order.event"]._amount_value(price, self.currency_id)

@@ -206,18 +206,18 @@ class TestAgoraLifecycle(AgoraCommon):
         )
         order.order_line.filtered(lambda l: l.product_id == self.drill).unlink()
         events = order.agora_event_ids.filtered(lambda e: e.event_type != "state").sorted("id")
+        # As a reader sees them: in the unit's and the currency's precision.
+        currency = order.currency_id
         self.assertEqual(
-            [(e.event_type, e.product_id, e.old_value, e.new_value) for e in events],
             [
-                ("line_qty", self.hammer, "3 Units", "5 Units"),
-                (
-                    "line_price",
-                    self.hammer,
-                    f"90.00 {order.currency_id.symbol}",
-                    f"80.00 {order.currency_id.symbol}",
-                ),
-                ("line_added", self.drill, False, "1 Units"),
-                ("line_removed", self.drill, "1 Units", False),
+                (e.event_type, e.product_id, e.old_value_display, e.new_value_display)
+                for e in events
+            ],
+            [
+                ("line_qty", self.hammer, "3.00 Units", "5.00 Units"),
+                ("line_price", self.hammer, currency.format(90.0), currency.format(80.0)),
+                ("line_added", self.drill, "", "1.00 Units"),
+                ("line_removed", self.drill, "1.00 Units", ""),
             ],
         )
         self.assertEqual(events.user_id, self.salesman, "who made the change")

@@ -11,3 +11,4 @@ from . import test_portal_payment
 from . import test_portal_action_ownership
 from . import test_cart_import_limits
 from . import test_portal_company_bounds
+from . import test_portal_order_list_statuses
