@@ -19,7 +19,9 @@ class ResCompany(models.Model):
         string="Payment Hold Threshold (%)",
         default=0.0,
         help="A payment of at least this share of the invoice keeps the reservation "
-        "from expiring. 0 means that any payment holds it.",
+        "from expiring. 0 means that any payment holds it. An order paid less than this "
+        "share still expires at its deadline; its salesperson is asked to refund the "
+        "payment or to reserve the order again.",
     )
     agora_show_stock_quantity = fields.Boolean(
         string="Show Stock Quantities to Clients",

@@ -47,6 +47,9 @@ BATCH_RETRIABLE_ERRORS = (
     psycopg2.errors.LockNotAvailable,
     psycopg2.errors.DeadlockDetected,
 )
+# Statuses in which a reservation runs and expires unless a payment holds it:
+# reserved, or paid in part below the company's hold threshold.
+RESERVATION_RUNNING_STATES = ("reserve", "paid")
 # Statuses staff may still cancel from (until shipping).
 STAFF_CANCELLABLE = ("new", "processing", "reserve", "paid")
 # Statuses the client may cancel from (before the reservation).
@@ -57,7 +60,6 @@ EVENT_FIELDS = {
     "agora_payment_status": "payment",
     "agora_delivery_status": "shipment",
 }
-PAID_PAYMENT_STATES = ("paid", "in_payment", "reversed")
 
 
 # Fields only the Agora methods that own them write (submission, reservation,
@@ -213,10 +215,8 @@ class SaleOrder(models.Model):
             if key.startswith("default_") and key[len("default_") :] in PROTECTED_FIELDS
         }
         if defaults:
-            # A positional context replaces the whole context.
-            self = self.with_context(
-                {k: v for k, v in self.env.context.items() if k not in defaults}
-            )
+            context = {k: v for k, v in self.env.context.items() if k not in defaults}
+            self = self.with_env(self.env(context=context))
         return super().create(vals_list)
 
     def write(self, vals):
@@ -349,18 +349,29 @@ class SaleOrder(models.Model):
         "order_line.invoice_lines.move_id.state",
         "order_line.invoice_lines.move_id.payment_state",
         "order_line.invoice_lines.move_id.amount_residual",
+        "order_line.invoice_lines.move_id.reversal_move_ids.state",
+        "order_line.invoice_lines.move_id.reversal_move_ids.amount_residual",
         "company_id.agora_hold_threshold",
     )
     def _compute_agora_payment(self):
+        # The reversals of the whole batch's invoices in one query, not per order.
+        self._agora_invoices().fetch(["reversal_move_ids"])
         for order in self:
             invoices = order._agora_invoices()
             total = sum(invoices.mapped("amount_total"))
             residual = sum(invoices.mapped("amount_residual"))
-            paid = total - residual
+            # What the client paid: what was settled on the invoices, less what
+            # their reversal credit notes settled (an expired reservation's
+            # invoice is reversed: its part payment stays the client's money,
+            # shown as paid until it is refunded).
+            reversals = invoices.reversal_move_ids.filtered(lambda m: m.state == "posted")
+            credited = sum(reversals.mapped("amount_total")) - sum(
+                reversals.mapped("amount_residual")
+            )
+            paid = total - residual - credited
             currency = order.currency_id or order.company_id.currency_id
-            if invoices and all(inv.payment_state in PAID_PAYMENT_STATES for inv in invoices):
+            if invoices and currency.compare_amounts(paid, total) >= 0:
                 status = "paid"
-                paid = total
                 residual = 0.0
             elif invoices and currency.compare_amounts(paid, 0.0) > 0:
                 status = "partial"
@@ -479,7 +490,7 @@ class SaleOrder(models.Model):
         limit = fields.Datetime.now() + timedelta(hours=24)
         for order in self:
             order.agora_reserve_expiring_soon = bool(
-                order.agora_state == "reserve"
+                order.agora_state in RESERVATION_RUNNING_STATES
                 and order.agora_reserve_deadline
                 and order.agora_reserve_deadline <= limit
                 and not order.agora_payment_hold
@@ -490,7 +501,7 @@ class SaleOrder(models.Model):
             return NotImplemented
         domain = Domain(
             [
-                ("agora_state", "=", "reserve"),
+                ("agora_state", "in", RESERVATION_RUNNING_STATES),
                 ("agora_payment_hold", "=", False),
                 ("agora_reserve_deadline", "<=", fields.Datetime.now() + timedelta(hours=24)),
             ]
@@ -1038,7 +1049,7 @@ class SaleOrder(models.Model):
     def _agora_expiry_domain(self, now):
         return Domain(
             [
-                ("agora_state", "=", "reserve"),
+                ("agora_state", "in", RESERVATION_RUNNING_STATES),
                 ("agora_payment_hold", "=", False),
                 ("agora_reserve_deadline", "<", now),
                 ("agora_release_refusal", "=", False),
@@ -1198,12 +1209,39 @@ class SaleOrder(models.Model):
         return True
 
     def _agora_expire_reservations(self, now):
-        """Free the stock, cancel the unpaid invoices, close the orders as expired."""
+        """Free the stock, cancel the unpaid invoices, close the orders as expired.
+
+        An order paid in part, below the share that holds a reservation, expires
+        too: its invoice is reversed by a credit note, and its salesperson is
+        asked to refund the payment or to reopen and reserve the order again.
+        """
+        part_paid = self.filtered(
+            lambda o: o.currency_id.compare_amounts(o.agora_amount_paid, 0.0) > 0
+        )
         self._agora_cancel_invoices()
         # sudo: the expiry date is the expiry's own field (staff retrying a
         # release reach it too, after their access check).
         self.sudo().write({"agora_expired_date": now, "locked": False})
         self._agora_action_cancel()
+        part_paid._agora_ask_refund_or_reserve()
+
+    def _agora_ask_refund_or_reserve(self):
+        """An activity for the salesperson of each expired order paid in part."""
+        for order in self:
+            responsible = (order.user_id | order.team_id.user_id).filtered("active")[:1]
+            order.activity_schedule(
+                "agora_orders.mail_activity_type_agora_refund_or_reserve",
+                note=Markup("<p>%s</p>")
+                % self.env._(
+                    "The reservation expired with %(paid)s of %(total)s paid, less than the "
+                    "share that holds a reservation: its stock was released and its invoice "
+                    "reversed by a credit note. Refund the payment, or reopen the order and "
+                    "reserve it again.",
+                    paid=order.currency_id.format(order.agora_amount_paid),
+                    total=order.currency_id.format(order.amount_total),
+                ),
+                **({"user_id": responsible.id} if responsible else {}),
+            )
 
     @api.model
     def _cron_agora_send_state_mails(self, batch_size=100):
@@ -1259,7 +1297,7 @@ class SaleOrder(models.Model):
     def _agora_reminder_domain(self, now):
         return Domain(
             [
-                ("agora_state", "=", "reserve"),
+                ("agora_state", "in", RESERVATION_RUNNING_STATES),
                 ("agora_payment_hold", "=", False),
                 ("agora_reminder_sent", "=", False),
                 ("agora_reserve_deadline", ">=", now),

@@ -45,6 +45,27 @@ class SaleOrderLine(models.Model):
             line.agora_qty_shipped = shipped
             line.agora_qty_returned = returned
 
+    @api.depends("order_id.agora_submitted_date", "agora_qty_returned")
+    def _compute_qty_to_invoice(self):
+        """An Agora order is invoiced on its ordered quantity at reservation,
+        whatever the product's invoicing policy, and a return is credited by its
+        own credit note: nothing is left to invoice, and never a negative
+        quantity (on a delivery-policy line shipped in part), which Odoo's
+        "Create Invoice" would turn into a refund."""
+        res = super()._compute_qty_to_invoice()
+        for line in self:
+            if (
+                line.state == "sale"
+                and not line.display_type
+                and line.order_id.agora_submitted_date
+                and line.product_id.type != "combo"
+            ):
+                left = line.product_uom_qty - line.agora_qty_returned - line.qty_invoiced
+                line.qty_to_invoice = max(
+                    float_round(left, precision_rounding=line.product_uom_id.rounding), 0.0
+                )
+        return res
+
     @api.depends("move_ids.state", "move_ids.quantity", "move_ids.picked")
     def _compute_agora_qty_reserved(self):
         for line in self:

@@ -8,3 +8,5 @@ from . import test_agora_overview
 from . import test_invoice_ru
 from . import test_agora_batching
 from . import test_agora_staff_access
+from . import test_agora_invoicing
+from . import test_agora_history_text

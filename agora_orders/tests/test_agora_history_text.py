@@ -1,11 +1,13 @@
 from odoo.exceptions import ValidationError
 from odoo.fields import Command
+from odoo.tests import tagged
 
 from .common import AgoraCommon
 
 NBSP = "\N{NO-BREAK SPACE}"
 
 
+@tagged("post_install", "-at_install")
 class TestAgoraHistoryText(AgoraCommon):
     """Quantities and prices in an order's history follow the unit's and the
     currency's precision, and the reader's language."""

@@ -251,13 +251,38 @@ class TestAgoraReservation(AgoraCommon):
             self._pay(big.invoice_ids, amount=big.invoice_ids.amount_total * 0.5)
         self.assertFalse(small.agora_payment_hold)
         self.assertTrue(big.agora_payment_hold)
+        self.assertEqual(small.agora_state, "paid", "paid in part, its reservation still runs")
+        small_paid = small.agora_amount_paid
+        self.assertAlmostEqual(small_paid, small.amount_total * 0.2, places=2)
         with freeze_time(NOW + timedelta(days=5)):
             self.env["sale.order"]._cron_agora_expire_reservations()
+            self._flush_tracking()
         self.assertEqual(big.agora_state, "paid")
         self.assertEqual(big.agora_payment_status, "partial")
-        # Paid below the threshold: the reservation is not held. It is "paid"
-        # (partly) so the cron leaves it; only "reserve" orders expire.
-        self.assertEqual(small.agora_state, "paid")
+        self.assertEqual(big.order_line.agora_qty_reserved, 10.0)
+        # Paid below the threshold: the reservation is not held, and expires.
+        # The client still sees what was paid; the salesperson is asked to
+        # refund it or to reserve the order again.
+        self.assertRecordValues(
+            small,
+            [
+                {
+                    "agora_state": "closed",
+                    "agora_close_reason": "expired",
+                    "agora_payment_status": "partial",
+                }
+            ],
+        )
+        self.assertAlmostEqual(small.agora_amount_paid, small_paid, places=2)
+        self.assertEqual(small.order_line.agora_qty_reserved, 0.0, "the stock is released")
+        refund = self.env.ref("agora_orders.mail_activity_type_agora_refund_or_reserve")
+        activity = small.activity_ids.filtered(lambda a: a.activity_type_id == refund)
+        self.assertEqual(activity.user_id, self.salesman)
+        self.assertFalse(big.activity_ids.filtered(lambda a: a.activity_type_id == refund))
+        credit_note = small.invoice_ids.filtered(lambda m: m.move_type == "out_refund")
+        self.assertEqual(credit_note.state, "posted", "the invoice is reversed for a refund")
+        notification = self.env["agora.notification"].search([("order_id", "=", small.id)])
+        self.assertIn("closed", notification.mapped("agora_state"))
 
     def test_any_payment_holds_by_default(self):
         with freeze_time(NOW):

@@ -5,6 +5,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
 from odoo.tools import float_compare, float_is_zero, float_round
 
+from odoo.addons.agora_orders.models.sale_order import RESERVATION_RUNNING_STATES
+
 # Above this, a quantity typed by a client is a typo, not an order.
 MAX_LINE_QTY = 1_000_000
 
@@ -354,12 +356,22 @@ class SaleOrder(models.Model):
             if not line.display_type and line.product_id
         ]
 
+    def _agora_reservation_runs(self):
+        """Whether the reservation still runs to its deadline: reserved, or
+        paid in part below the share that holds it."""
+        self.ensure_one()
+        return bool(
+            self.agora_reserve_deadline
+            and self.agora_state in RESERVATION_RUNNING_STATES
+            and not self.agora_payment_hold
+        )
+
     def _agora_reservation_notice(self):
         """What the order card says of the reservation: "running" (the time
         left to pay), "over" (its time is over, and the cron or staff have
         yet to release it), or "" when the order is not reserved."""
         self.ensure_one()
-        if self.agora_state != "reserve" or not self.agora_reserve_deadline:
+        if not self._agora_reservation_runs():
             return ""
         if self.agora_reserve_deadline <= fields.Datetime.now():
             return "over"
@@ -368,7 +380,7 @@ class SaleOrder(models.Model):
     def _agora_time_left(self):
         """The time left before the reservation expires, as text; "" without one."""
         self.ensure_one()
-        if not self.agora_reserve_deadline or self.agora_state != "reserve":
+        if not self._agora_reservation_runs():
             return ""
         seconds = (self.agora_reserve_deadline - fields.Datetime.now()).total_seconds()
         if seconds <= 0:
