@@ -7,7 +7,8 @@ MODULES := agora_orders agora_portal
 
 help:
 	@echo "make run    serve Odoo with both modules and demo data on http://localhost:8069"
-	@echo "make test   install both modules in a fresh database, run their tests, then the linters"
+	@echo "make test   run both modules' tests in two fresh databases (plain, then with website_sale),"
+	@echo "            then the linters; AGORA_TEST_CONFIGS=plain (or website_sale) runs one only"
 	@echo "make lint   ruff and pylint-odoo only"
 	@echo "make pot    regenerate i18n/<module>.pot from a fresh database"
 	@echo "make bench  benchmarks (see bench/README.md)"

@@ -6,9 +6,15 @@ Odoo is found as ``python3 -m odoo`` or, when set, as ``$ODOO_BIN`` (a command l
 
 Usage:
     tools/odoo_runner.py check
-    tools/odoo_runner.py test   [--db NAME] [--keep-db] [--tags SPEC]
+    tools/odoo_runner.py test   [--db NAME] [--keep-db] [--tags SPEC] [--config NAME]
     tools/odoo_runner.py run    [--db NAME] [--port 8069]
     tools/odoo_runner.py pot    [--db NAME]
+
+``test`` runs the tests of both modules once per configuration, in turn and each in
+its own fresh database: ``plain`` (the two modules), then ``website_sale`` (the shop
+installed too, as in bench and in most real databases). It fails if either fails, and
+ends with the totals, alone on a line: "N passed, M failed". ``--config NAME[,NAME]``
+(or ``AGORA_TEST_CONFIGS=NAME[,NAME]``) runs only some, e.g. while developing.
 """
 
 import argparse
@@ -137,15 +143,39 @@ def check_browser():
         )
 
 
-def run_tests(args):
-    cmd = check_odoo()
-    check_browser()
-    db = args.db or f"agora_test_{int(time.time())}_{os.getpid()}"
+# The configurations `test` runs, in this order, each in its own fresh
+# database: the modules installed with Agora's. Real databases (and bench)
+# also have the shop; a test must pass whatever else is installed.
+TEST_CONFIGS = {
+    "plain": (),
+    "website_sale": ("website_sale",),
+}
+
+
+def test_configs(args):
+    """The configurations asked for (--config, else $AGORA_TEST_CONFIGS, else all)."""
+    wanted = args.config or [os.environ.get("AGORA_TEST_CONFIGS", "")]
+    names = [name.strip() for value in wanted for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in TEST_CONFIGS]
+    if unknown:
+        fail(
+            f"unknown test configuration(s) {', '.join(unknown)}; "
+            f"choose among {', '.join(TEST_CONFIGS)}"
+        )
+    return list(dict.fromkeys(names)) or list(TEST_CONFIGS)
+
+
+def run_config(cmd, args, config, db):
+    """Install the modules of ``config`` in the fresh database ``db`` and run
+    the tests: return the counts, the log and what went wrong."""
+    modules = (*MODULES, *TEST_CONFIGS[config])
+    print(f"\n==== Agora tests: {config} (-i {','.join(modules)}) ====", flush=True)
     drop_db(db)
     template = os.environ.get("AGORA_TEMPLATE_DB")
     if template:
         # Development shortcut: start from a database that already has Odoo's
-        # dependencies installed (e.g. made once with `-i sale_management,...`).
+        # dependencies installed (e.g. made once with `-i sale_management,...`);
+        # `-i` installs whatever the configuration adds to them.
         created = psql("-c", f'CREATE DATABASE "{db}" TEMPLATE "{template}"')
         if created.returncode:
             fail(f"could not copy template database {template!r}: {created.stderr.strip()}")
@@ -157,7 +187,7 @@ def run_tests(args):
     odoo = [
         *base_args(cmd, db),
         "-i",
-        ",".join(MODULES),
+        ",".join(modules),
         "--test-enable",
         f"--test-tags={tags}",
         "--stop-after-init",
@@ -188,24 +218,59 @@ def run_tests(args):
         returncode = proc.wait()
     if not args.keep_db:
         drop_db(db)
-    print("\n==== Agora test summary ====")
-    print(f"log: {log_path}")
     reasons = []
     if returncode:
         reasons.append(f"Odoo exited with {returncode}")
     if bad_lines:
         reasons.append(f"{len(bad_lines)} ERROR/CRITICAL/skipped line(s) in the log")
-        for line in bad_lines[:30]:
-            print("  " + line[:300])
     if counts["failed"] or counts["errors"]:
         reasons.append(f"{counts['failed']} failed and {counts['errors']} errored test(s)")
     if not counts["tests"]:
         reasons.append("no test ran")
     failed = counts["failed"] + counts["errors"]
-    print(f"{counts['tests'] - failed} passed, {failed} failed")
-    if reasons:
-        fail("the Odoo tests did not pass: " + "; ".join(reasons), code=1)
-    print("All Odoo tests passed.")
+    return {
+        "config": config,
+        "tests": counts["tests"],
+        "failed": failed,
+        "passed": counts["tests"] - failed,
+        "reasons": reasons,
+        "bad_lines": bad_lines,
+        "log": log_path,
+    }
+
+
+def run_tests(args):
+    configs = test_configs(args)
+    cmd = check_odoo()
+    check_browser()
+    stamp = f"{int(time.time())}_{os.getpid()}"
+    results = []
+    for config in configs:
+        if args.db:
+            db = args.db if len(configs) == 1 else f"{args.db}_{config}"
+        else:
+            db = f"agora_test_{config}_{stamp}"
+        results.append(run_config(cmd, args, config, db))
+    print("\n==== Agora test summary ====")
+    for result in results:
+        print(f"{result['config']}: log {result['log']}")
+        for line in result["bad_lines"][:30]:
+            print("  " + line[:300])
+    width = max(len(result["config"]) for result in results)
+    for result in results:
+        # Not "N passed, M failed": that line is the totals' alone (CI reads it).
+        verdict = "FAILED: " + "; ".join(result["reasons"]) if result["reasons"] else "OK"
+        print(
+            f"{result['config']:<{width}}  {result['passed']} of {result['tests']} tests "
+            f"passed ({result['failed']} failed)  {verdict}"
+        )
+    passed = sum(result["passed"] for result in results)
+    failed = sum(result["failed"] for result in results)
+    print(f"{passed} passed, {failed} failed", flush=True)
+    failing = [result["config"] for result in results if result["reasons"]]
+    if failing:
+        fail(f"the Odoo tests did not pass in: {', '.join(failing)}", code=1)
+    print(f"All Odoo tests passed ({', '.join(configs)}).")
 
 
 # --- run --------------------------------------------------------------------
@@ -288,9 +353,18 @@ def main():
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("check")
     test = sub.add_parser("test")
-    test.add_argument("--db")
+    test.add_argument(
+        "--db", help="database name (suffixed with _<configuration> when several run)"
+    )
     test.add_argument("--keep-db", action="store_true")
     test.add_argument("--tags")
+    test.add_argument(
+        "--config",
+        action="append",
+        metavar="NAME[,NAME]",
+        help=f"run only these configurations ({', '.join(TEST_CONFIGS)}; default: all, "
+        "or $AGORA_TEST_CONFIGS)",
+    )
     run = sub.add_parser("run")
     run.add_argument("--db", default=os.environ.get("AGORA_DB", "agora"))
     run.add_argument("--port", type=int, default=int(os.environ.get("AGORA_PORT", "8069")))

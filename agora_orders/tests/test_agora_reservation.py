@@ -377,30 +377,36 @@ class TestAgoraReservation(AgoraCommon):
         self.env.invalidate_all()
         return orders
 
-    def _assert_flat_cost(self, make, run, base, per_order):
-        """``run`` costs ``base`` queries plus ``per_order`` for each order
-        ``make`` prepared, for 4 and for 8 orders."""
+    def _assert_flat_cost(self, make, run, per_order, at_most):
+        """``run`` costs ``per_order`` queries more for each order ``make``
+        prepared: 12 orders cost ``8 * per_order`` more than 4. The cost of 4
+        orders is at most ``at_most``, a bound with margin against a gross
+        regression only (other modules and Odoo updates add queries to it)."""
 
         def measure(count):
             make(count)
-            before = self.cr.sql_log_count
-            with (
-                freeze_time(NOW + timedelta(days=3)),
-                self.assertQueryCount(base + count * per_order),
-            ):
+            # As assertQueryCount: flushed (tracking included) before and after,
+            # no random garbage collection in the count.
+            self.env.flush_all()
+            self.env.cr.flush()
+            with freeze_time(NOW + timedelta(days=3)), patch("random.random", lambda: 1):
+                before = self.cr.sql_log_count
                 run()
-            return self.cr.sql_log_count - before
+                self.env.flush_all()
+                self.env.cr.flush()
+                return self.cr.sql_log_count - before
 
         # Warm up caches and the first-call costs.
         make(1)
         with freeze_time(NOW + timedelta(days=3)):
             run()
-        counts = {n: measure(n) for n in (4, 8)}
-        # Four more orders cost four times the per-order queries. Up to two
+        counts = {n: measure(n) for n in (4, 12)}
+        # Eight more orders cost eight times the per-order queries. Up to two
         # queries more or less come and go with caches outside the order: the
         # invoice sequence's cache (a savepoint when it misses) and the
-        # partners' prefetch. A query more per order would show as four.
-        self.assertAlmostEqual(counts[8] - counts[4], 4 * per_order, delta=2, msg=counts)
+        # partners' prefetch. A query more per order would show as eight.
+        self.assertAlmostEqual(counts[12] - counts[4], 8 * per_order, delta=2, msg=counts)
+        self.assertLessEqual(counts[4], at_most, counts)
 
     def test_expiry_cron_costs_the_same_per_order(self):
         """The cron expires a batch at once: a fixed cost per batch, and the same
@@ -417,9 +423,11 @@ class TestAgoraReservation(AgoraCommon):
             self.assertEqual(set(made.mapped("agora_close_reason")), {"expired"})
             self.assertEqual(set(made.mapped("agora_state_mail_pending")), {"closed"})
 
-        # The base includes checking, once a run, whether the email job still
-        # runs (else the run sends what the job left).
-        self._assert_flat_cost(make, run, base=120, per_order=1)
+        # The fixed cost (about 125 queries for 4 orders) includes checking,
+        # once a run, whether the email job still runs (else the run sends what
+        # the job left), and reading the batch's invoices' reversals once (what
+        # a client paid is net of them).
+        self._assert_flat_cost(make, run, per_order=1, at_most=250)
 
     def test_expiry_cron_costs_one_query_more_per_reserved_line(self):
         """Orders of five lines cost the expiry one query more per line than
@@ -507,7 +515,8 @@ class TestAgoraReservation(AgoraCommon):
             self.assertFalse(made.filtered("agora_state_mail_pending"))
             self.assertEqual(self.env["mail.mail"].search_count([]) - before, len(made))
 
-        self._assert_flat_cost(make, run, base=42, per_order=10)
+        # About 83 queries for 4 orders (84 with website_sale).
+        self._assert_flat_cost(make, run, per_order=10, at_most=170)
 
     def test_expiry_goes_on_when_one_order_conflicts(self):
         """A concurrent update of one order's stock does not hold up the batch:
