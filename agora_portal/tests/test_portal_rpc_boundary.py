@@ -21,7 +21,16 @@ from .common import AgoraPortalHttpCase
 
 OWN_MODULES = ("agora_orders", "agora_portal")
 # A many2one to one of these may be written to point at another client's record.
-POINTED_COMODELS = ("sale.order", "res.partner", "account.move", "product.product")
+POINTED_COMODELS = (
+    "sale.order",
+    "res.partner",
+    "account.move",
+    "product.product",
+    "res.users",
+    # Our own: moving B's rows into A's upload preview, B's lines into A's return.
+    "agora.cart.import",
+    "agora.return.request",
+)
 ACCESS_ERROR = "odoo.exceptions.AccessError"
 # The models that must be found, and where client A must have records.
 EXPECTED_MODELS = (
@@ -274,6 +283,8 @@ class TestPortalRpcBoundary(AgoraPortalHttpCase):
             "account.move": self.beta_shipped._agora_invoices()[:1].id,
             "product.product": self.paint.id,
             "res.users": self.user_beta.id,
+            "agora.cart.import": self.beta_upload.id,
+            "agora.return.request": self.beta_return.id,
         }
         alfa_target = {
             "sale.order": self.alfa_shipped.id,
@@ -281,6 +292,9 @@ class TestPortalRpcBoundary(AgoraPortalHttpCase):
             "account.move": self.alfa_reserved._agora_invoices()[:1].id,
             # Neither in B's assortment (Paint) nor in A's.
             "product.product": self.secret.id,
+            "res.users": self.user_alfa.id,
+            "agora.cart.import": self.alfa_upload.id,
+            "agora.return.request": self.alfa_return.id,
         }
         self.assertTrue(all(own.values()) and all(alfa_target.values()))
 
