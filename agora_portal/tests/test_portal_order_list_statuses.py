@@ -11,7 +11,8 @@ SALE_STOCK_LABELS = ("Not Delivered", "Partially Delivered", "Delivered", "Not A
 def order_row(html, order):
     """The list's row of ``order``."""
     for row in re.findall(r"(?s)<tr\b.*?</tr>", html):
-        if re.search(rf'href="/my/orders/{order.id}[?"]', row):
+        # A website in several languages prefixes its links (/ru/my/orders/...).
+        if re.search(rf'href="(/[a-z]{{2}}(_[A-Z]{{2}})?)?/my/orders/{order.id}[?"]', row):
             return row
     raise AssertionError(f"{order.name} is not in the list")
 
