@@ -214,6 +214,11 @@ class AgoraCommon(MailCommon):
     def _ship(self, order, quantities=None, backorder=True):
         """Validate the order's delivery, with {product: qty} when partial."""
         picking = order.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))[:1]
+        return self._validate_picking(picking, quantities, backorder)
+
+    def _validate_picking(self, picking, quantities=None, backorder=True):
+        """Validate ``picking`` as its user (its environment's) would: every move
+        in full, or {product: qty}, then a backorder of the rest or none."""
         for move in picking.move_ids:
             if quantities is not None:
                 move.quantity = quantities.get(move.product_id, 0.0)
@@ -224,6 +229,7 @@ class AgoraCommon(MailCommon):
         if isinstance(result, dict) and result.get("res_model") == "stock.backorder.confirmation":
             wizard = (
                 self.env["stock.backorder.confirmation"]
+                .with_env(picking.env)
                 .with_context(**result["context"])
                 .create({})
             )

@@ -46,11 +46,7 @@ class TestAgoraInvoicing(AgoraCommon):
         )
         request.with_user(self.salesman).action_approve()
         picking = request.picking_ids
-        for move in picking.move_ids:
-            move.quantity = move.product_uom_qty
-            move.picked = True
-        picking.button_validate()
-        self._flush_tracking()
+        self._validate_picking(picking)
         self.assertEqual(line.agora_qty_returned, 2.0)
         self.assertEqual(line.qty_invoiced, 3.0, "5 invoiced, 2 credited")
         self.assertEqual(line.qty_to_invoice, 0.0, "the returned goods are not billed again")

@@ -41,20 +41,7 @@ class TestAgoraReturns(AgoraCommon):
         """The warehouse (a stock user without accounting rights) receives
         {product: qty} of a return transfer, with or without a backorder."""
         picking = picking.with_user(self.manager)
-        for move in picking.move_ids:
-            move.quantity = quantities.get(move.product_id, 0.0)
-            move.picked = True
-        result = picking.button_validate()
-        if isinstance(result, dict) and result.get("res_model") == "stock.backorder.confirmation":
-            wizard = (
-                self.env["stock.backorder.confirmation"]
-                .with_user(self.manager)
-                .with_context(**result["context"])
-                .create({})
-            )
-            wizard.process() if backorder else wizard.process_cancel_backorder()
-        self._flush_tracking()
-        return picking.sudo(False)
+        return self._validate_picking(picking, quantities, backorder).sudo(False)
 
     def _on_hand(self, product):
         return product.with_context(warehouse_id=self.warehouse.id).qty_available
@@ -91,11 +78,7 @@ class TestAgoraReturns(AgoraCommon):
         self.assertEqual(picking.move_ids.product_uom_qty, 3.0)
         on_hand = self.hammer.with_context(warehouse_id=self.warehouse.id).qty_available
 
-        for move in picking.move_ids:
-            move.quantity = move.product_uom_qty
-            move.picked = True
-        picking.button_validate()
-        self._flush_tracking()
+        self._validate_picking(picking)
         self.assertEqual(request.state, "done")
         self.assertEqual(
             self.hammer.with_context(warehouse_id=self.warehouse.id).qty_available, on_hand + 3

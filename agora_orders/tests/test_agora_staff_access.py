@@ -63,11 +63,7 @@ class TestAgoraStaffAccess(AgoraCommon):
         # The quantities the client asked for are what gets credited.
         own_request.with_user(self.salesman).action_approve()
         picking = own_request.picking_ids
-        for move in picking.move_ids:
-            move.quantity = move.product_uom_qty
-            move.picked = True
-        picking.button_validate()
-        self._flush_tracking()
+        self._validate_picking(picking)
         self.assertEqual(own_request.state, "done")
         self.assertEqual(own_request.credit_note_id.invoice_line_ids.quantity, 2.0)
 
