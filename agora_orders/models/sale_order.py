@@ -485,15 +485,23 @@ class SaleOrder(models.Model):
                 )
             )
 
-    @api.depends("agora_reserve_deadline", "agora_state")
+    def _agora_reservation_runs(self):
+        """Whether the reservation still runs to its deadline: reserved, or
+        paid in part below the share that holds it (``_agora_expiry_domain``
+        in Python)."""
+        self.ensure_one()
+        return bool(
+            self.agora_reserve_deadline
+            and self.agora_state in RESERVATION_RUNNING_STATES
+            and not self.agora_payment_hold
+        )
+
+    @api.depends("agora_reserve_deadline", "agora_state", "agora_payment_hold")
     def _compute_agora_reserve_expiring_soon(self):
         limit = fields.Datetime.now() + timedelta(hours=24)
         for order in self:
-            order.agora_reserve_expiring_soon = bool(
-                order.agora_state in RESERVATION_RUNNING_STATES
-                and order.agora_reserve_deadline
-                and order.agora_reserve_deadline <= limit
-                and not order.agora_payment_hold
+            order.agora_reserve_expiring_soon = (
+                order._agora_reservation_runs() and order.agora_reserve_deadline <= limit
             )
 
     def _search_agora_reserve_expiring_soon(self, operator, value):
@@ -512,31 +520,13 @@ class SaleOrder(models.Model):
     # History, notifications and emails on tracked changes
     # ------------------------------------------------------------------
 
-    def _agora_log_event(
-        self,
-        event_type,
-        old_value=False,
-        new_value=False,
-        product=False,
-        description=False,
-        internal_note=False,
-    ):
-        """Record one history event per order. ``description`` is shown to the
-        client; ``internal_note`` to staff only."""
+    def _agora_log_event(self, event_type, **values):
+        """Record one history event per order: ``values`` as
+        ``agora.order.event._prepare_log_values`` takes them (``description``
+        is shown to the client, ``internal_note`` to staff only)."""
         Event = self.env["agora.order.event"]
         Event._log_batch(
-            [
-                Event._prepare_log_values(
-                    order,
-                    event_type,
-                    old_value=old_value,
-                    new_value=new_value,
-                    product=product,
-                    description=description,
-                    internal_note=internal_note,
-                )
-                for order in self
-            ]
+            [Event._prepare_log_values(order, event_type, **values) for order in self]
         )
 
     def _message_track(self, fields_iter, initial_values_dict):

@@ -5,8 +5,6 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
 from odoo.tools import float_compare, float_is_zero, float_round
 
-from odoo.addons.agora_orders.models.sale_order import RESERVATION_RUNNING_STATES
-
 # Above this, a quantity typed by a client is a typo, not an order.
 MAX_LINE_QTY = 1_000_000
 
@@ -355,16 +353,6 @@ class SaleOrder(models.Model):
             for line in self.order_line
             if not line.display_type and line.product_id
         ]
-
-    def _agora_reservation_runs(self):
-        """Whether the reservation still runs to its deadline: reserved, or
-        paid in part below the share that holds it."""
-        self.ensure_one()
-        return bool(
-            self.agora_reserve_deadline
-            and self.agora_state in RESERVATION_RUNNING_STATES
-            and not self.agora_payment_hold
-        )
 
     def _agora_reservation_notice(self):
         """What the order card says of the reservation: "running" (the time
