@@ -1280,6 +1280,7 @@ class SaleOrder(models.Model):
                     "The status email of order %s left for the next run: %s", order.name, error
                 )
                 retry |= order
+        # sudo: the pending email flag belongs to the status emails (protected).
         (orders - retry).sudo().agora_state_mail_pending = False
         remaining = self.search_count(domain) if len(found) == batch_size else 0
         return sent, len(orders), remaining
@@ -1322,6 +1323,7 @@ class SaleOrder(models.Model):
             order._agora_log_event(
                 "reminder", new_value=format_datetime(self.env, order.agora_reserve_deadline)
             )
+        # sudo: the reminder flag belongs to the reminders (protected).
         batch.sudo().write({"agora_reminder_sent": True})
         self._agora_commit_progress(len(batch), max(len(due) - len(batch), 0))
         return batch

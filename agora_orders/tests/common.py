@@ -216,9 +216,11 @@ class AgoraCommon(MailCommon):
         picking = order.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))[:1]
         return self._validate_picking(picking, quantities, backorder)
 
-    def _validate_picking(self, picking, quantities=None, backorder=True):
-        """Validate ``picking`` as its user (its environment's) would: every move
-        in full, or {product: qty}, then a backorder of the rest or none."""
+    def _validate_picking(self, picking, quantities=None, backorder=True, user=None):
+        """Validate ``picking`` (as ``user`` when given): every move in full, or
+        {product: qty}, then a backorder of the rest or none."""
+        if user:
+            picking = picking.with_user(user)
         for move in picking.move_ids:
             if quantities is not None:
                 move.quantity = quantities.get(move.product_id, 0.0)
@@ -227,12 +229,10 @@ class AgoraCommon(MailCommon):
             move.picked = True
         result = picking.button_validate()
         if isinstance(result, dict) and result.get("res_model") == "stock.backorder.confirmation":
-            wizard = (
-                self.env["stock.backorder.confirmation"]
-                .with_env(picking.env)
-                .with_context(**result["context"])
-                .create({})
-            )
+            Wizard = self.env["stock.backorder.confirmation"]
+            if user:
+                Wizard = Wizard.with_user(user)
+            wizard = Wizard.with_context(**result["context"]).create({})
             wizard.process() if backorder else wizard.process_cancel_backorder()
         self._flush_tracking()
         return picking

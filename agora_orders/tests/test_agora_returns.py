@@ -40,8 +40,7 @@ class TestAgoraReturns(AgoraCommon):
     def _receive(self, picking, quantities, backorder=True):
         """The warehouse (a stock user without accounting rights) receives
         {product: qty} of a return transfer, with or without a backorder."""
-        picking = picking.with_user(self.manager)
-        return self._validate_picking(picking, quantities, backorder).sudo(False)
+        return self._validate_picking(picking, quantities, backorder, user=self.manager)
 
     def _on_hand(self, product):
         return product.with_context(warehouse_id=self.warehouse.id).qty_available
