@@ -10,9 +10,9 @@ from . import agora_notification
 from . import agora_return_request
 from . import agora_return_request_line
 from . import sale_order
+from . import sale_order_history
+from . import sale_order_reservation
+from . import sale_order_return
 from . import sale_order_line
 from . import account_move
 from . import stock_picking
-from . import stock_quant
-from . import ir_qweb
-from . import mail_thread

@@ -90,7 +90,7 @@ class AgoraReturnRequest(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         orders = self.env["sale.order"].browse([vals.get("order_id") for vals in vals_list])
-        orders._agora_check_returnable()
+        orders._agora_check_transition("return")
         for vals in vals_list:
             if not vals.get("name") or vals["name"] == self.env._("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("agora.return.request") or "/"
@@ -119,7 +119,7 @@ class AgoraReturnRequest(models.Model):
         reason = (reason or "").strip()
         if not reason:
             raise ValidationError(self.env._("Please say why the goods are returned."))
-        order._agora_check_returnable()
+        order._agora_check_transition("return")
         lines = []
         for line in order.order_line:
             qty = quantities.get(line.id) or 0.0

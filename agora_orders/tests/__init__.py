@@ -6,7 +6,8 @@ from . import test_agora_agreement
 from . import test_agora_access
 from . import test_agora_overview
 from . import test_invoice_ru
-from . import test_agora_batching
+from . import test_agora_state_mail_batch
+from . import test_agora_history
 from . import test_agora_staff_access
 from . import test_agora_invoicing
 from . import test_agora_history_text
