@@ -2,7 +2,8 @@
 """Run Agora for Odoo: serve it with demo data, test it, or export its .pot files.
 
 This script only *runs* an Odoo 19 that is already installed; it never installs Odoo.
-Odoo is found as ``python3 -m odoo`` or, when set, as ``$ODOO_BIN`` (a command line).
+Odoo is found as ``python3 -m odoo`` or, when set, as ``$ODOO_BIN`` (a command line):
+``tools/odoo_cmd.py``, which bench/ shares, says how Odoo and PostgreSQL are reached.
 
 Usage:
     tools/odoo_runner.py check
@@ -23,108 +24,31 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from odoo_cmd import (
+    ROOT,
+    check_odoo,
+    copy_db,
+    db_exists,
+    db_options,
+    drop_db,
+    fail,
+    free_port,
+    odoo_args,
+)
+
 MODULES = ("agora_orders", "agora_portal")
-
-HOW_TO_GET_ODOO = """\
-Odoo 19 was not found, so nothing was tested.
-
-Provide Odoo 19.0 Community in one of these ways, then run the command again:
-  * install an Odoo 19.0 source tree so that `python3 -m odoo --version` prints
-    "Odoo Server 19.0" (e.g. `pip install -e /path/to/odoo` after
-    `pip install -r /path/to/odoo/requirements.txt`);
-  * or point ODOO_BIN at an Odoo 19 launcher, e.g. ODOO_BIN=/path/to/odoo/odoo-bin;
-  * or use the docker compose setup described in README.md
-    ("Getting Odoo 19"), which runs the official odoo:19 and postgres images.
-"""
-
-
-def fail(message, code=2):
-    print(f"\nERROR: {message}", file=sys.stderr)
-    sys.exit(code)
-
-
-def odoo_command():
-    """The command that starts Odoo, as a list."""
-    if os.environ.get("ODOO_BIN"):
-        return shlex.split(os.environ["ODOO_BIN"])
-    return [sys.executable, "-m", "odoo"]
-
-
-def check_odoo():
-    """Exit non-zero with instructions unless an Odoo 19 answers."""
-    cmd = odoo_command()
-    try:
-        proc = subprocess.run(
-            [*cmd, "--version"], capture_output=True, text=True, timeout=120, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        fail(f"`{shlex.join(cmd)} --version` could not run: {exc}\n\n{HOW_TO_GET_ODOO}")
-    answer = (proc.stdout + proc.stderr).strip().splitlines()
-    version = next((line for line in answer if line.startswith("Odoo Server")), "")
-    if proc.returncode != 0 or not version.startswith("Odoo Server 19.0"):
-        version = version or (answer[-1] if answer else "")
-        fail(
-            f"`{shlex.join(cmd)} --version` answered {version!r} "
-            f"(exit {proc.returncode}).\n\n{HOW_TO_GET_ODOO}"
-        )
-    print(f"Using {version} from `{shlex.join(cmd)}`")
-    return cmd
-
-
-def db_args():
-    args = []
-    for env, opt in (
-        ("PGHOST", "--db_host"),
-        ("PGPORT", "--db_port"),
-        ("PGUSER", "--db_user"),
-        ("PGPASSWORD", "--db_password"),
-    ):
-        if os.environ.get(env):
-            args.append(f"{opt}={os.environ[env]}")
-    return args
-
-
-def psql(*sql_args):
-    """Run a maintenance command against the ``postgres`` database."""
-    cmd = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "postgres", *sql_args]
-    return subprocess.run(cmd, capture_output=True, text=True, check=False)
-
-
-def drop_db(name):
-    psql("-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    shutil.rmtree(Path.home() / ".local/share/Odoo/filestore" / name, ignore_errors=True)
-
-
-def free_port(preferred):
-    for port in range(preferred, preferred + 100):
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    fail(f"no free TCP port from {preferred}")
-
-
-def base_args(cmd, db):
-    return [
-        *cmd,
-        "--addons-path",
-        str(ROOT),
-        "-d",
-        db,
-        *db_args(),
-        "--http-interface=127.0.0.1",
-    ]
 
 
 # --- test -------------------------------------------------------------------
 
 SUMMARY_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests")
+# A failed or errored test, or one of its subtests: "FAIL: TestX.test_y",
+# "ERROR: Subtest TestX.test_y (order='S00013')".
+FAILED_TEST_RE = re.compile(r" (?:FAIL|ERROR): (?:Subtest )?(\w+\.\w+)")
 LEVEL_RE = re.compile(r"^\S+ \S+ \d+ (ERROR|CRITICAL) ")
 SKIP_RE = re.compile(r"^\S+ \S+ \d+ \w+ \S+ odoo\.tests\.\S+: skipped ")
 
@@ -165,27 +89,26 @@ def test_configs(args):
     return list(dict.fromkeys(names)) or list(TEST_CONFIGS)
 
 
-def run_config(cmd, args, config, db):
+def run_config(args, config, db):
     """Install the modules of ``config`` in the fresh database ``db`` and run
     the tests: return the counts, the log and what went wrong."""
     modules = (*MODULES, *TEST_CONFIGS[config])
     print(f"\n==== Agora tests: {config} (-i {','.join(modules)}) ====", flush=True)
-    drop_db(db)
     template = os.environ.get("AGORA_TEMPLATE_DB")
     if template:
         # Development shortcut: start from a database that already has Odoo's
         # dependencies installed (e.g. made once with `-i sale_management,...`);
         # `-i` installs whatever the configuration adds to them.
-        created = psql("-c", f'CREATE DATABASE "{db}" TEMPLATE "{template}"')
-        if created.returncode:
-            fail(f"could not copy template database {template!r}: {created.stderr.strip()}")
-        filestore = Path.home() / ".local/share/Odoo/filestore"
-        if (filestore / template).is_dir():
-            shutil.copytree(filestore / template, filestore / db)
+        try:
+            copy_db(template, db)
+        except RuntimeError as exc:
+            fail(f"could not copy template database {template!r}: {exc}")
+    else:
+        drop_db(db)
     port = free_port(int(os.environ.get("AGORA_TEST_PORT", "8169")))
     tags = args.tags or ",".join(f"/{m}" for m in MODULES)
     odoo = [
-        *base_args(cmd, db),
+        *odoo_args(db, "--http-interface=127.0.0.1"),
         "-i",
         ",".join(modules),
         "--test-enable",
@@ -199,6 +122,7 @@ def run_config(cmd, args, config, db):
     log_path = ROOT / ".test-logs" / f"{db}.log"
     log_path.parent.mkdir(exist_ok=True)
     counts = {"failed": 0, "errors": 0, "tests": 0}
+    failed_tests = set()
     bad_lines = []
     with (
         open(log_path, "w", encoding="utf-8") as log,
@@ -215,6 +139,8 @@ def run_config(cmd, args, config, db):
                 counts["tests"] += int(match[3])
             if LEVEL_RE.match(line) or SKIP_RE.match(line):
                 bad_lines.append(line.rstrip())
+                if match := FAILED_TEST_RE.search(line):
+                    failed_tests.add(match[1])
         returncode = proc.wait()
     if not args.keep_db:
         drop_db(db)
@@ -227,7 +153,11 @@ def run_config(cmd, args, config, db):
         reasons.append(f"{counts['failed']} failed and {counts['errors']} errored test(s)")
     if not counts["tests"]:
         reasons.append("no test ran")
-    failed = counts["failed"] + counts["errors"]
+    # Odoo counts each failed subtest; a test counts once, however many of its
+    # subtests failed (and at least once per failure Odoo reported).
+    failed = min(
+        counts["tests"], max(len(failed_tests), 1 if counts["failed"] + counts["errors"] else 0)
+    )
     return {
         "config": config,
         "tests": counts["tests"],
@@ -241,7 +171,7 @@ def run_config(cmd, args, config, db):
 
 def run_tests(args):
     configs = test_configs(args)
-    cmd = check_odoo()
+    check_odoo()
     check_browser()
     stamp = f"{int(time.time())}_{os.getpid()}"
     results = []
@@ -250,7 +180,7 @@ def run_tests(args):
             db = args.db if len(configs) == 1 else f"{args.db}_{config}"
         else:
             db = f"agora_test_{config}_{stamp}"
-        results.append(run_config(cmd, args, config, db))
+        results.append(run_config(args, config, db))
     print("\n==== Agora test summary ====")
     for result in results:
         print(f"{result['config']}: log {result['log']}")
@@ -277,18 +207,18 @@ def run_tests(args):
 
 
 def run_server(args):
-    cmd = check_odoo()
+    check_odoo()
     db = args.db
-    exists = psql("-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{db}'").stdout.strip()
-    init = ["-u" if exists == "1" else "-i", ",".join(MODULES)]
-    if exists != "1":
+    exists = db_exists(db)
+    init = ["-u" if exists else "-i", ",".join(MODULES)]
+    if not exists:
         init.append("--with-demo")
     print_logins(args.port, db)
     odoo = [
-        *base_args(cmd, db),
+        *odoo_args(db, "--http-interface=127.0.0.1"),
         *init,
         f"--http-port={args.port}",
-        "--load-language=ru_RU" if exists != "1" else "--log-level=info",
+        "--log-level=info" if exists else "--load-language=ru_RU",
     ]
     print("$", shlex.join(odoo), flush=True)
     os.execvp(odoo[0], odoo)
@@ -320,21 +250,13 @@ def export_pot(args):
     db = args.db or f"agora_pot_{os.getpid()}"
     drop_db(db)
     subprocess.run(
-        [*base_args(cmd, db), "-i", ",".join(MODULES), "--stop-after-init"],
+        [*odoo_args(db), "-i", ",".join(MODULES), "--stop-after-init"],
         check=True,
     )
     # `odoo i18n export` reads the addons path and database options from a file.
     config = ROOT / ".test-logs" / "i18n-export.conf"
     config.parent.mkdir(exist_ok=True)
-    options = {"addons_path": str(ROOT)}
-    for env, key in (
-        ("PGHOST", "db_host"),
-        ("PGPORT", "db_port"),
-        ("PGUSER", "db_user"),
-        ("PGPASSWORD", "db_password"),
-    ):
-        if os.environ.get(env):
-            options[key] = os.environ[env]
+    options = {"addons_path": str(ROOT), **db_options()}
     config.write_text("[options]\n" + "".join(f"{k} = {v}\n" for k, v in options.items()))
     try:
         for module in MODULES:
@@ -371,14 +293,16 @@ def main():
     pot = sub.add_parser("pot")
     pot.add_argument("--db")
     args = parser.parse_args()
-    if args.command == "check":
-        check_odoo()
-    elif args.command == "test":
-        run_tests(args)
-    elif args.command == "run":
-        run_server(args)
-    elif args.command == "pot":
-        export_pot(args)
+    commands = {
+        "check": lambda _args: check_odoo(),
+        "test": run_tests,
+        "run": run_server,
+        "pot": export_pot,
+    }
+    try:
+        commands[args.command](args)
+    except RuntimeError as exc:  # a database the PostgreSQL commands could not handle
+        fail(str(exc))
 
 
 if __name__ == "__main__":
