@@ -9,11 +9,11 @@ seen by the client.
 import csv
 import io
 import re
-import statistics
 import time
 
 from client import Client, next_marker
 from odoo_env import rss_kb, rss_peak_reset
+from server import worker_pids
 from stats import summarize
 
 PAGE_SIZE = 20  # /my/catalog?ppg=20, and the website's shop_ppg (set by the generator)
@@ -248,7 +248,7 @@ def bench_upload(server, tail, fx, n_lines=5000, log=print):
         name, content = files[kind]
         client = Client(server.url, login, fx["password"]).login()
         client.get("/my/cart/import")  # the form, and its CSRF token
-        pids = server.worker_pids()
+        pids = worker_pids(server)
         baseline = {pid: rss_kb(pid)[0] for pid in pids}
         for pid in pids:
             rss_peak_reset(pid)
@@ -287,8 +287,3 @@ def bench_upload(server, tail, fx, n_lines=5000, log=print):
             f"(before {results[kind]['worker_rss_before_mb']} MB)"
         )
     return results
-
-
-def median(values):
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None

@@ -1,10 +1,10 @@
 """Copy reserved orders in SQL, with everything their reservation made.
 
 The generator reserves a set of orders through the real flow (Odoo confirms
-each, creates its picking, reserves its stock and posts its invoice; ~250 ms an
-order). Repeating that 11,000 times would take most of an hour; these orders
-are instead copied in SQL, a fixed number of times each: the client re-orders
-the same basket. A copy is what the real flow would have made for that basket:
+each, creates its picking, reserves its stock, posts its invoice and emails the
+client), which for 11,000 orders would take one hour or more; the others are
+instead copied in SQL, a fixed number of times each: the client re-orders the
+same basket. A copy is what the real flow would have made for that basket:
 
 * the order and its lines (taxes included), with a new name from the order
   sequence;
@@ -12,7 +12,8 @@ the same basket. A copy is what the real flow would have made for that basket:
   sequence), its stock moves and move lines, and the quants' reserved quantity
   raised by what the copied move lines reserve;
 * its invoice, posted, with its lines, taxes, the link between order lines and
-  invoice lines, a new number in the invoice's sequence, and its followers.
+  invoice lines, a new number in the invoice's sequence, and its followers;
+* its history events and its client's notifications.
 
 Rows are copied table by table with ``INSERT ... SELECT``. Each copied table
 gets a map (template row, copy number) → new id, and every foreign key to a
@@ -23,8 +24,6 @@ Created" and "created from" notes) are not copied.
 
 import logging
 
-from odoo.tools import SQL
-
 _logger = logging.getLogger(__name__)
 
 # Copied tables, parents first, with the SQL selecting the templates' rows.
@@ -34,6 +33,15 @@ TABLES = [
     (
         "sale_order_line",
         "SELECT id FROM sale_order_line WHERE order_id IN (SELECT id FROM clone_template)",
+    ),
+    # The orders' history and their clients' notifications.
+    (
+        "agora_order_event",
+        "SELECT id FROM agora_order_event WHERE order_id IN (SELECT id FROM clone_template)",
+    ),
+    (
+        "agora_notification",
+        "SELECT id FROM agora_notification WHERE order_id IN (SELECT id FROM clone_template)",
     ),
     (
         "stock_reference",
@@ -214,6 +222,8 @@ def _check_nothing_left_behind(cr):
     copied (a second delivery step, a payment, a return, a move outside the
     order's lines...): its copies would lack it. Polymorphic references
     (chatter notes) are not checked."""
+    from odoo.tools import SQL  # noqa: PLC0415
+
     copied = [table for table, _selection in TABLES]
     known = set(RELATIONS)
     cr.execute(
@@ -254,6 +264,8 @@ def _check_nothing_left_behind(cr):
 def _name_table(cr, table, ids, names):
     """Temporary table ``clone_<table>_name`` (new_id, old_name, new_name): the
     copies' new names (``names``, for the rows ``ids``) beside their templates'."""
+    from odoo.tools import SQL  # noqa: PLC0415
+
     cr.execute(
         SQL(
             """

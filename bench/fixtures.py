@@ -78,7 +78,6 @@ def load_fixtures(env, n_load_clients=50, seed=7):
     fx["idempotence_login"] = clients[4].login
     fx["idempotence_products"] = products.ids[:5]
 
-    # Load: the next clients (reused when there are fewer than n_load_clients).
     # Load: one client company each (two sessions of one contact would share a cart);
     # fewer than n_load_clients on a small dataset.
     fx["load_clients"] = []
@@ -96,6 +95,4 @@ def load_fixtures(env, n_load_clients=50, seed=7):
         )
     staff = Users.search([("login", "=like", "bench_staff%")], order="login")
     fx["staff_logins"] = staff.mapped("login")
-    fx["admin_login"] = env.ref("base.user_admin").login
-    fx["expiry_cron_id"] = env.ref("agora_orders.ir_cron_agora_expire_reservations").id
     return fx

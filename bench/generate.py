@@ -15,9 +15,10 @@ orders the benchmarks act on come from the real flow: the orders in Reserve
 (confirmed, stock reserved on their pickings, invoice posted), 10,000 of them
 already past their deadline for the expiry-cron benchmark, and the orders in
 Processing staff reserve during the load test. A tenth of the orders in
-Reserve are reserved through the module's methods; each of those is then
-copied nine times in SQL with its picking, moves, reserved stock and posted
-invoice (``clone_orders``): a client re-ordering the same basket.
+Reserve are submitted and reserved by the module's own actions
+(``action_agora_submit``, ``action_agora_reserve``); each of those is then
+copied nine times in SQL with its picking, moves, reserved stock, posted
+invoice and history (``clone_orders``): a client re-ordering the same basket.
 
 The database is created with agora_orders, agora_portal and website_sale
 (website_sale only for the side-by-side ``/shop`` comparison). The parameters
@@ -29,24 +30,22 @@ import argparse
 import hashlib
 import json
 import random
-import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 
 import clone_orders
+import odoo_cmd
 import odoo_env
-
-from odoo import fields
-from odoo.fields import Command
 
 ROOT = odoo_env.ROOT
 MODULES = "agora_orders,agora_portal,website_sale"
 PASSWORD = "bench"  # every bench login (portal clients, staff, admin)
-FORMAT_VERSION = 5  # bump when the dataset's shape changes
+FORMAT_VERSION = 6  # bump when the dataset's shape changes
 # Each order reserved through the real flow is copied this many times in SQL.
 RESERVE_COPIES = 9
 
@@ -103,9 +102,9 @@ def ean13(number):
 
 def read_params(dbname):
     """The agora_bench.* parameters of an existing database, or {}."""
-    if not odoo_env.db_exists(dbname):
+    if not odoo_cmd.db_exists(dbname):
         return {}
-    out = odoo_env.psql(
+    out = odoo_cmd.psql(
         "SELECT key, value FROM ir_config_parameter WHERE key LIKE 'agora_bench.%'", db=dbname
     )
     params = {}
@@ -121,27 +120,10 @@ def install(dbname):
     base = f"{dbname}_base"
     digest = code_hash()
     if read_params(base).get("base_hash") != digest:
-        odoo_env.drop_db(base)
-        cmd = [
-            "nice",
-            "-n",
-            "10",
-            sys.executable,
-            "-m",
-            "odoo",
-            "-d",
-            base,
-            f"--addons-path={ROOT}",
-            "-i",
-            MODULES,
-            "--stop-after-init",
-            "--no-http",
-            "--log-level=warn",
-            *odoo_env.pg_args(),
-        ]
+        odoo_cmd.drop_db(base)
         log(f"installing {MODULES} into {base}")
-        subprocess.run(cmd, check=True)
-        odoo_env.psql(
+        odoo_env.run_odoo(base, "-i", MODULES)
+        odoo_cmd.psql(
             "INSERT INTO ir_config_parameter (key, value) "
             f"VALUES ('agora_bench.base_hash', '{digest}')",
             db=base,
@@ -236,28 +218,10 @@ class Generator:
         total = self.n["categories"]
         roots_n = max(2, round(total / 10))
         children_n = total - roots_n
-        words = [
-            "Tools",
-            "Paint",
-            "Fasteners",
-            "Plumbing",
-            "Electrical",
-            "Garden",
-            "Lumber",
-            "Safety",
-            "Adhesives",
-            "Lighting",
-            "Hardware",
-            "Flooring",
-            "Heating",
-            "Roofing",
-            "Doors",
-            "Windows",
-            "Kitchen",
-            "Bath",
-            "Storage",
-            "Cleaning",
-        ]
+        words = (
+            "Tools Paint Fasteners Plumbing Electrical Garden Lumber Safety Adhesives Lighting "
+            "Hardware Flooring Heating Roofing Doors Windows Kitchen Bath Storage Cleaning"
+        ).split()
         Categ = env["product.category"]
         Public = env["product.public.category"]
         root_vals = [
@@ -741,61 +705,15 @@ class Generator:
             orders |= Order.create(vals)
         return orders
 
-    def _submit(self, orders):
-        """What action_agora_submit records, without the chatter message and
-        staff activity per order (they cost 55 ms an order, for nothing measured)."""
-        orders._agora_check_state(("new",), "submit")
-        orders._agora_check_orderable()
-        orders.write({"agora_submitted_date": fields.Datetime.now()})
-
-    def _reserve(self, orders):
-        """``action_agora_reserve`` done for a batch of orders at once.
-
-        The same steps and the same module methods (confirm, which reserves the
-        stock; ``_agora_reserve_stock``; an invoice per order from
-        ``_prepare_invoice`` / ``_prepare_invoice_line``, posted; the deadline),
-        but one ``account.move.create`` for the whole batch: ~150 ms an order
-        instead of ~370 ms, which decides whether 11,000 reservations take half
-        an hour or more than an hour.
-        """
-        # Imported here: the addons are importable once odoo_env has loaded the registry.
-        from odoo.addons.agora_orders.models.sale_order import agora_reserving  # noqa: PLC0415
-
-        env = self.env
-        orders._agora_check_state(("processing",), "reserve")
-        orders._agora_check_orderable()
-        with agora_reserving():
-            orders.with_context(send_email=False).action_confirm()
-        orders._agora_reserve_stock()
-        vals_list = []
-        for order in orders:
-            vals = order._prepare_invoice()
-            vals["invoice_line_ids"] = [
-                Command.create(
-                    line._prepare_invoice_line(sequence=i, quantity=line.product_uom_qty)
-                )
-                for i, line in enumerate(
-                    order.order_line.filtered(lambda l: not l.display_type), 1
-                )
-            ]
-            vals_list.append(vals)
-        invoices = env["account.move"].sudo().create(vals_list)
-        invoices.action_post()
-        now = fields.Datetime.now()
-        for order in orders:
-            hours = order.agora_agreement_id._get_reserve_hours(order.company_id)
-            order.write(
-                {
-                    "agora_reserve_deadline": now + timedelta(hours=hours),
-                    "agora_reminder_sent": False,
-                }
-            )
-
     def make_real_orders(self):
         """The orders in Reserve: reserved through the real flow, a tenth of them,
         then each of those copied nine times in SQL (``clone_orders``), as a
         client re-ordering the same basket would have it; and the orders in
         Processing, really submitted."""
+        from odoo.addons.agora_orders.models.sale_order_history import (  # noqa: PLC0415
+            agora_deferring_state_mails,
+        )
+
         env = self.env
         ctx = {"tracking_disable": True, "mail_notrack": True, "mail_create_nolog": True}
         n_due = self.n["due_reservations"]
@@ -813,9 +731,15 @@ class Generator:
         while done < real:
             count = min(batch, real - done)
             orders = self._new_orders(count, stock_share=stock_share).with_context(**ctx)
-            self._submit(orders)
-            self._reserve(orders)
-            env.flush_all()
+            # The orders' history and notifications are recorded; their emails
+            # (a Reserve email renders its invoice's PDF) are left pending, then
+            # dropped below: they went to the clients long before the bench.
+            with agora_deferring_state_mails():
+                orders.action_agora_submit()
+                orders.action_agora_reserve()
+                env.flush_all()
+                self.cr.flush()
+            self._drop_pending_state_mails(orders)
             self.cr.commit()
             reserved += orders.ids
             done += count
@@ -848,7 +772,19 @@ class Generator:
         env["ir.config_parameter"].set_param("agora_bench.load_due_ids", json.dumps(sorted(load)))
         processing = self._new_orders(n_proc).with_context(**ctx)
         # The real submission here: these are the orders staff review first.
-        processing.action_agora_submit()
+        with agora_deferring_state_mails():
+            processing.action_agora_submit()
+            env.flush_all()
+            self.cr.flush()
+        self._drop_pending_state_mails(processing)
+
+    def _drop_pending_state_mails(self, orders):
+        """Forget the status emails the generated orders left to the email job."""
+        self.cr.execute(
+            "UPDATE sale_order SET agora_state_mail_pending = NULL WHERE id IN %s",
+            [tuple(orders.ids)],
+        )
+        orders.invalidate_recordset(["agora_state_mail_pending"])
 
     def analyze(self):
         self.cr.execute("ANALYZE")
@@ -895,6 +831,7 @@ def main():
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--force", action="store_true", help="regenerate even if it matches")
     args = parser.parse_args()
+    odoo_cmd.check_odoo()
     generate(args.db, args.seed, args.scale, force=args.force)
 
 

@@ -1,43 +1,43 @@
-"""Open an Odoo 19 environment inside a plain Python process (no HTTP server).
+"""Odoo 19 inside this Python process (no HTTP server), and the bench's databases.
 
-Used by the generator, the expiry-cron benchmark and the end-of-run checks.
+Used by the generator, the expiry-cron benchmark and the end-of-run checks. The
+command, the databases and the servers are ``tools/odoo_cmd.py``'s, shared with
+the test runner. Bench modules import ``odoo`` only inside functions, after
+``configure``: with ``$ODOO_BIN`` naming a source tree's launcher, that tree's
+``odoo`` is the one imported here too.
 """
 
 import contextlib
-import os
+import subprocess
 import sys
 import threading
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import odoo_cmd
 
-
-def pg_args():
-    args = []
-    for env, opt in (
-        ("PGHOST", "--db_host"),
-        ("PGPORT", "--db_port"),
-        ("PGUSER", "--db_user"),
-        ("PGPASSWORD", "--db_password"),
-    ):
-        if os.environ.get(env):
-            args.append(f"{opt}={os.environ[env]}")
-    return args
-
+ROOT = odoo_cmd.ROOT
 
 _configured = False
 
 
 def configure(dbname, log_level="warn"):
     global _configured
-    import odoo  # noqa: PLC0415
-    from odoo.tools import config  # noqa: PLC0415
-
-    if not _configured:
-        config.parse_config(
-            [f"--addons-path={ROOT}", f"--log-level={log_level}", "-d", dbname, *pg_args()],
-            setup_logging=True,
+    source = odoo_cmd.odoo_source_dir()
+    if source and str(source) not in sys.path:
+        sys.path.insert(0, str(source))
+    try:
+        import odoo  # noqa: PLC0415
+        from odoo.tools import config  # noqa: PLC0415
+    except ImportError as exc:
+        odoo_cmd.fail(
+            f"bench runs Odoo in its own Python process too, and `import odoo` failed: {exc}.\n"
+            "Run bench with the Python that has Odoo 19 and its requirements, or set ODOO_BIN "
+            "to the odoo-bin of an Odoo 19 source tree."
         )
+    if not _configured:
+        args = [f"--addons-path={ROOT}", f"--log-level={log_level}", "-d", dbname]
+        args.append("--http-interface=127.0.0.1")  # no server here; Odoo asks for one
+        config.parse_config([*args, *odoo_cmd.db_args()], setup_logging=True)
         _configured = True
     return odoo
 
@@ -54,6 +54,30 @@ def environment(dbname, log_level="warn", context=None):
     with registry.cursor() as cr:
         env = api.Environment(cr, api.SUPERUSER_ID, dict(context or {}))
         yield env
+
+
+def run_odoo(dbname, *args):
+    """Run Odoo on ``dbname`` with ``args`` until it stops (install, update)."""
+    subprocess.run(
+        [
+            *("nice", "-n", "10"),
+            *odoo_cmd.odoo_args(dbname, *args),
+            "--stop-after-init",
+            "--no-http",
+            "--log-level=warn",
+        ],
+        check=True,
+    )
+
+
+def clone_db(src, dst):
+    """Copy database ``src`` and its file store to ``dst`` (replacing it)."""
+    # PostgreSQL copies a database only while no one is connected to it: close
+    # this process's pooled connections (after ``generate`` ran in this process).
+    sql_db = sys.modules.get("odoo.sql_db")
+    if sql_db is not None:
+        sql_db.close_db(src)
+    odoo_cmd.copy_db(src, dst)
 
 
 def rss_peak_reset(pid="self"):
@@ -77,58 +101,3 @@ def rss_kb(pid="self"):
     except OSError:
         pass
     return cur, peak
-
-
-def psql(sql, db="postgres", check=True):
-    """Run one SQL statement with psql; return its unaligned output."""
-    import subprocess  # noqa: PLC0415
-
-    out = subprocess.run(
-        ["psql", "-X", "-q", "-d", db, "-Atc", sql], capture_output=True, text=True, check=False
-    )
-    if check and out.returncode:
-        raise RuntimeError(f"psql failed: {sql}\n{out.stderr}")
-    return out.stdout.strip()
-
-
-def db_exists(dbname):
-    return psql(f"SELECT 1 FROM pg_database WHERE datname='{dbname}'") == "1"
-
-
-def filestore(dbname):
-    configure(dbname)
-    from odoo.tools import config  # noqa: PLC0415
-
-    return Path(config.filestore(dbname))
-
-
-def drop_db(dbname):
-    import shutil  # noqa: PLC0415
-
-    psql(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-    shutil.rmtree(filestore(dbname), ignore_errors=True)
-
-
-def release_connections(dbname):
-    """Close this process's pooled connections to ``dbname``: PostgreSQL copies
-    a database only while no one is connected to it (after ``generate`` ran in
-    this process, its connections stay in Odoo's pool)."""
-    sql_db = sys.modules.get("odoo.sql_db")
-    if sql_db is not None:
-        sql_db.close_db(dbname)
-
-
-def clone_db(src, dst):
-    """Copy database ``src`` and its filestore to ``dst`` (replacing it).
-
-    Hard links for the filestore: Odoo never rewrites a stored file in place.
-    """
-    import subprocess  # noqa: PLC0415
-
-    drop_db(dst)
-    release_connections(src)
-    psql(f'CREATE DATABASE "{dst}" WITH TEMPLATE "{src}"')
-    src_store, dst_store = filestore(src), filestore(dst)
-    if src_store.exists():
-        dst_store.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["cp", "-al", str(src_store), str(dst_store)], check=True)

@@ -1,4 +1,4 @@
-"""Start, restart and stop an Odoo server with workers on loopback; read its request log.
+"""The bench's Odoo server (workers, on loopback) and its request log.
 
 Odoo logs every HTTP request (logger ``werkzeug``) with three figures appended
 by ``odoo.netsvc.PerfFilter``: the number of SQL queries, the time spent in SQL
@@ -11,16 +11,11 @@ entered Odoo's WSGI application::
 Server time = SQL time + rest. The pid is the worker that served the request.
 """
 
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import odoo_env
+import odoo_cmd
 
 REQUEST_LINE = re.compile(
     r"^\S+ \S+ (?P<pid>\d+) \w+ \S+ werkzeug: \S+ - - \[[^\]]*\] "
@@ -85,125 +80,37 @@ class LogTail:
                 return None
             time.sleep(0.005)
 
-    def all_requests(self):
-        """Every request line of the whole log (for the load test)."""
-        lines = []
-        if self.path.exists():
-            with self.path.open(encoding="utf-8", errors="replace") as f:
-                for raw in f:
-                    parsed = parse_request_line(raw)
-                    if parsed:
-                        lines.append(parsed)
-        return lines
 
-
-class OdooServer:
-    def __init__(self, dbname, port, workers, logfile, extra_args=()):
-        self.dbname = dbname
-        self.port = port
-        self.workers = workers
-        self.logfile = Path(logfile)
-        self.extra_args = list(extra_args)
-        self.proc = None
-        self.starts = 0
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.port}"
-
-    def command(self):
-        return [
-            "nice",
-            "-n",
-            "10",
-            sys.executable,
-            "-m",
-            "odoo",
-            "-d",
-            self.dbname,
-            f"--db-filter=^{self.dbname}$",
-            f"--addons-path={odoo_env.ROOT}",
-            f"--workers={self.workers}",
-            "--max-cron-threads=0",
-            "--http-interface=127.0.0.1",
-            f"--http-port={self.port}",
+def odoo_server(dbname, port, workers, logfile, cron_threads=0):
+    """An Odoo server on ``dbname`` with ``workers`` HTTP workers, logging its requests."""
+    return odoo_cmd.Server(
+        dbname,
+        port,
+        [
+            f"--db-filter=^{dbname}$",
+            f"--workers={workers}",
+            f"--max-cron-threads={cron_threads}",
             # The gevent (websocket) port; unused, but must be free.
-            f"--gevent-port={self.port + 1}",
+            f"--gevent-port={port + 1}",
             "--log-level=info",
-            f"--logfile={self.logfile}",
             "--limit-time-real=600",
             "--limit-time-cpu=300",
             "--limit-memory-soft=4294967296",
             "--limit-memory-hard=5368709120",
             "--db_maxconn=64",
-            *odoo_env.pg_args(),
-            *self.extra_args,
-        ]
+        ],
+        logfile=logfile,
+        nice=10,
+    )
 
-    def start(self, timeout=180):
-        if self._port_open():
-            raise RuntimeError(f"port {self.port} is already in use")
-        self.logfile.parent.mkdir(parents=True, exist_ok=True)
-        self.proc = subprocess.Popen(
-            self.command(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        self.starts += 1
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"Odoo exited with {self.proc.returncode}; see {self.logfile}")
-            if self._port_open() and self._answers():
-                return
-            time.sleep(0.5)
-        raise RuntimeError(f"Odoo did not answer on port {self.port} within {timeout} s")
 
-    def _port_open(self):
-        with socket.socket() as s:
-            s.settimeout(0.5)
-            return s.connect_ex(("127.0.0.1", self.port)) == 0
+def worker_pids(server):
+    """The pids of the server's processes below the one it started: its workers."""
+    import psutil  # noqa: PLC0415
 
-    def _answers(self):
-        import requests  # noqa: PLC0415
-
-        try:
-            requests.get(f"{self.url}/web/login", timeout=60)
-        except requests.RequestException:
-            return False
-        return True
-
-    def worker_pids(self):
-        import psutil  # noqa: PLC0415
-
-        if not self.proc:
-            return []
-        try:
-            # `nice` execs Python: the pid is the master's, its children the workers.
-            return [p.pid for p in psutil.Process(self.proc.pid).children()]
-        except psutil.NoSuchProcess:
-            return []
-
-    def stop(self, hard=False, timeout=60):
-        """Stop the server: SIGTERM (graceful), or SIGKILL of the whole group."""
-        if not self.proc or self.proc.poll() is not None:
-            return
-        sig = signal.SIGKILL if hard else signal.SIGTERM
-        try:
-            os.killpg(self.proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=30)
-        # Workers of the group may outlive the master a moment.
-        deadline = time.monotonic() + 30
-        while self._port_open() and time.monotonic() < deadline:
-            time.sleep(0.2)
-
-    def restart(self, hard=True):
-        self.stop(hard=hard)
-        self.start()
+    if not server.proc:
+        return []
+    try:
+        return [p.pid for p in psutil.Process(server.proc.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []

@@ -54,3 +54,12 @@ def table(headers, rows):
             "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths)))
         )
     return "\n".join(out)
+
+
+def markdown_table(headers, rows):
+    """The same table in Markdown."""
+    cells = [[fmt(c) if not isinstance(c, str) else c for c in row] for row in rows]
+    out = ["| " + " | ".join(str(h) for h in headers) + " |"]
+    out.append("|" + "|".join(" --- " for _h in headers) + "|")
+    out.extend("| " + " | ".join(row) + " |" for row in cells)
+    return "\n".join(out)
