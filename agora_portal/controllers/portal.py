@@ -412,7 +412,7 @@ class AgoraPortal(sale_portal.CustomerPortal):
     )
     def agora_order_return_form(self, order_id, **kw):
         order_sudo = self._agora_order_for_user(order_id)
-        if not order_sudo._agora_can_request_return():
+        if not order_sudo.agora_client_can_return:
             flash("warning", request.env._("Nothing of this order can be returned."))
             return request.redirect(f"/my/orders/{order_sudo.id}")
         return request.render(
