@@ -15,7 +15,7 @@ class AgoraCartPortal(AgoraPortal):
     The cart is always the logged-in contact's own ``new`` order, found from
     the user (never from an id sent by the client). The portal rule on orders
     is read-only, so the cart is written with ``sudo()`` through the methods
-    of ``agora_portal/models/sale_order.py``, which check products (the
+    of ``agora_portal/models/sale_order_cart.py``, which check products (the
     client's assortment), quantities and addresses. Products are only ever
     taken from the client as an id or a code, checked by ``agora.catalog``;
     prices always come from the cart's price list.
@@ -35,10 +35,8 @@ class AgoraCartPortal(AgoraPortal):
         if not code:
             return Catalog._products()
         agreement = Catalog._get_agreement(partner)
-        by_code, by_barcode, orderable = Catalog._match_codes(agreement, [code], [code])
-        candidates = by_code.get(code.lower()) or by_barcode.get(code) or Catalog._products()
-        allowed = candidates & orderable
-        return allowed if len(allowed) == 1 else Catalog._products()
+        # The code typed is an SKU, a barcode or a name: resolved as a file's rows are.
+        return Catalog._resolve_codes(agreement, [(code, code)])[0]["product"]
 
     def _agora_add(self, product, quantity):
         """Add to the cart; return (success, message)."""

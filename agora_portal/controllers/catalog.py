@@ -3,6 +3,7 @@ from urllib.parse import urlencode
 from werkzeug.exceptions import NotFound
 
 from odoo import http
+from odoo.fields import Domain
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import pager as portal_pager
@@ -137,18 +138,13 @@ class AgoraCatalogPortal(AgoraPortal):
 
     def _agora_in_cart(self, partner):
         """{product id: quantity in the user's cart}, one query."""
+        cart_domain = request.env["sale.order"]._agora_cart_domain(partner, request.env.company)
         # sudo: reads the user's own cart lines only.
         groups = (
             request.env["sale.order.line"]
             .sudo()
             ._read_group(
-                [
-                    ("order_id.partner_id", "=", partner.id),
-                    ("order_id.company_id", "=", request.env.company.id),
-                    ("order_id.agora_state", "=", "new"),
-                    ("order_id.state", "=", "draft"),
-                    ("display_type", "=", False),
-                ],
+                Domain("order_id", "any", cart_domain) & Domain("display_type", "=", False),
                 ["product_id"],
                 ["product_uom_qty:sum"],
             )

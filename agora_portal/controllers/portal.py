@@ -8,6 +8,8 @@ from odoo.http import request
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.addons.sale.controllers import portal as sale_portal
 
+from . import presenter
+
 FLASH_KEY = "agora_flash"
 ORDER_STATUS_FILTERS = ("processing", "reserve", "paid", "shipped", "return", "closed")
 
@@ -61,18 +63,13 @@ class AgoraPortal(sale_portal.CustomerPortal):
         return values
 
     def _agora_cart_line_count(self, partner):
+        cart_domain = request.env["sale.order"]._agora_cart_domain(partner, request.env.company)
         # sudo: counts the lines of the user's own cart only.
         return (
             request.env["sale.order.line"]
             .sudo()
             .search_count(
-                [
-                    ("order_id.partner_id", "=", partner.id),
-                    ("order_id.company_id", "=", request.env.company.id),
-                    ("order_id.agora_state", "=", "new"),
-                    ("order_id.state", "=", "draft"),
-                    ("display_type", "=", False),
-                ]
+                Domain("order_id", "any", cart_domain) & Domain("display_type", "=", False)
             )
         )
 
@@ -104,6 +101,12 @@ class AgoraPortal(sale_portal.CustomerPortal):
     # ------------------------------------------------------------------
     # /my home
     # ------------------------------------------------------------------
+
+    def _prepare_portal_layout_values(self):
+        values = super()._prepare_portal_layout_values()
+        # The status badge of the order list, the catalog's last orders and the card.
+        values["agora_state_badge_class"] = presenter.state_badge_class
+        return values
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
@@ -297,9 +300,11 @@ class AgoraPortal(sale_portal.CustomerPortal):
                 {
                     "agora_flash": pop_flash(),
                     "fmt_qty": request.env["agora.catalog"]._qty_display,
+                    "agora_state_badge_class": presenter.state_badge_class,
                     # Actions need a logged-in contact of the client, not a token.
                     "agora_client_actions": not user._is_public()
                     and order._agora_is_client(user.partner_id),
+                    **presenter.order_card_values(order),
                 }
             )
         return response
@@ -360,6 +365,7 @@ class AgoraPortal(sale_portal.CustomerPortal):
             flash("danger", error_text(exc))
             return request.redirect(f"/my/orders/{order_sudo.id}")
         if refused:
+            fmt_qty = request.env["agora.catalog"]._qty_display
             flash(
                 "warning",
                 request.env._(
@@ -367,7 +373,7 @@ class AgoraPortal(sale_portal.CustomerPortal):
                 ),
                 [
                     f"{r['line'].product_id.default_code or ''} {r['line'].product_id.name} "
-                    f"× {r['line'].product_uom_qty:g}: {r['reason']}".strip()
+                    f"× {fmt_qty(r['line'].product_uom_qty)}: {r['reason']}".strip()
                     for r in refused
                 ],
             )

@@ -1,4 +1,5 @@
-from . import sale_order
+from . import sale_order_input
+from . import sale_order_cart
 from . import agora_order_event
 from . import agora_catalog
 from . import agora_catalog_price

@@ -4,9 +4,6 @@ import zipfile
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import float_is_zero, float_round
-
-from .sale_order import MAX_LINE_QTY
 
 MAX_FILE_SIZE = 2 * 1024 * 1024
 MAX_ROWS = 5000
@@ -401,18 +398,19 @@ class AgoraCartImport(models.TransientModel):
 
     @api.model
     def _agora_match(self, cart, entries):
-        """The line values of each entry: its product, quantity and fate."""
+        """The line values of each entry: its product, quantity and fate.
+
+        The code of a row is resolved as "add a line" resolves it
+        (``agora.catalog._resolve_codes``), and its quantity checked as every
+        quantity put into a cart is (``sale.order._agora_validate_qty``).
+        """
         catalog = self.env["agora.catalog"]
         # sudo: the agreement and the cart's products are not readable by portal
         # users; ``cart`` is the user's own cart (checked by the caller).
         cart = cart.sudo()
-        agreement = cart.agora_agreement_id
-        codes = [e["code"] for e in entries if e["code"]]
-        barcodes = [e["barcode"] for e in entries if e["barcode"]]
-        by_code, by_barcode, orderable = catalog._match_codes(agreement, codes, barcodes)
-        empty = catalog._products()
-        # Sets of ids: the file may have thousands of rows and products.
-        orderable_ids = set(orderable.ids)
+        resolved = catalog._resolve_codes(
+            cart.agora_agreement_id, [(e["code"], e["barcode"]) for e in entries]
+        )
         in_cart = {}
         for line in cart.order_line:
             if not line.display_type and line.product_uom_id == line.product_id.uom_id:
@@ -420,57 +418,43 @@ class AgoraCartImport(models.TransientModel):
         seen = {}
         SaleOrder = self.env["sale.order"]
         vals_list = []
-        for entry in entries:
+        for entry, match in zip(entries, resolved, strict=True):
             vals = {
                 "row": entry["row"],
                 "code": (entry["code"] or entry["barcode"])[:100],
                 "qty_text": entry["qty_text"][:50],
             }
-            candidates = empty
-            if entry["code"]:
-                candidates = by_code.get(entry["code"].lower(), empty)
-            if not candidates and entry["barcode"]:
-                candidates = by_barcode.get(entry["barcode"], empty)
-            allowed = candidates.filtered(lambda p: p.id in orderable_ids)
-            if not entry["code"] and not entry["barcode"]:
+            status = match["status"]
+            if status == "empty":
                 vals.update(status="unknown", message=self.env._("No SKU in this row."))
-            elif not candidates:
+            elif status == "unknown":
                 vals.update(
-                    status="unknown", message=self.env._("No product has this SKU or barcode.")
+                    status="unknown",
+                    message=self.env._("No product has this SKU, barcode or name."),
                 )
-            elif len(allowed) > 1:
+            elif status == "ambiguous":
                 vals.update(
                     status="ambiguous",
                     message=self.env._(
-                        "%s products match this code; please use the SKU.", len(allowed)
+                        "%s products match this code; please use the SKU.", match["count"]
                     ),
                 )
-            elif not allowed:
+            elif status == "outside":
                 vals.update(
                     status="outside",
                     message=self.env._("This product is not in your agreement's assortment."),
                 )
             else:
-                product = allowed
+                product = match["product"]
                 vals.update(
                     product_id=product.id,
                     product_code=product.default_code or "",
                     product_name=product.name,
                     uom_name=product.uom_id.name,
                 )
-                number = SaleOrder._agora_to_number(entry["qty_text"])
-                if number is not None:
-                    number = float_round(number, precision_rounding=product.uom_id.rounding)
-                if (
-                    number is None
-                    or number <= 0
-                    or float_is_zero(number, precision_rounding=product.uom_id.rounding)
-                    or number > MAX_LINE_QTY
-                ):
-                    vals.update(
-                        status="invalid_qty",
-                        message=self.env._("The quantity must be a positive number."),
-                    )
+                number, error = SaleOrder._agora_validate_qty(entry["qty_text"], product.uom_id)
+                if error:
+                    vals.update(status="invalid_qty", message=error)
                 elif product.id in seen:
                     vals.update(
                         quantity=number,

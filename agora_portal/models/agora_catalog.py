@@ -69,7 +69,8 @@ class AgoraCatalog(models.AbstractModel):
 
     @api.model
     def _ordered_before_domain(self, partner):
-        """Products the client's company has already ordered (carts excluded)."""
+        """Products the client's company has already ordered (orders still New excluded: carts,
+        and quotations the client never submitted)."""
         # sudo: the search is restricted to the client's own company's orders just
         # below; it only yields product ids for the client's own catalog filter.
         lines = (
@@ -452,7 +453,8 @@ class AgoraCatalog(models.AbstractModel):
 
     @api.model
     def _last_order_lines(self, partner, product, limit=5):
-        """The client company's latest order lines of ``product`` (carts excluded)."""
+        """The client company's latest order lines of ``product`` (orders still New
+        excluded, as in ``_ordered_before_domain``)."""
         # sudo: bounded to the client's own company orders, as the portal rule does.
         return (
             self.env["sale.order.line"]
@@ -513,51 +515,109 @@ class AgoraCatalog(models.AbstractModel):
         ]
 
     @api.model
-    def _match_codes(self, agreement, codes, barcodes=()):
-        """Find products by SKU and by barcode, case-insensitively, in two queries.
+    def _resolve_codes(self, agreement, entries):
+        """Which product of the client's assortment each entry means: the one
+        rule of "add a line" (the code typed in the cart) and of a file upload.
 
-        :param codes: SKUs as typed (any case)
-        :param barcodes: barcodes as typed
-        :return: (by_code, by_barcode, orderable) where ``by_code`` maps a
-            lower-cased SKU to the matching active products, ``by_barcode`` a
-            barcode to its products, and ``orderable`` is the subset of all
-            matches in the client's assortment.
+        An entry's ``code`` is looked for as an SKU (any case), then its
+        ``barcode`` as a barcode, then its ``code`` as a product's whole name
+        (any case, in the user's language). Among the active products of the
+        current company: a code of a product outside the assortment is told
+        apart from an unknown one. Batched: at most one query per kind of
+        match, and one for the assortment, whatever the number of entries.
+
+        :param entries: list of (code, barcode) texts; the code typed in the
+            cart is both
+        :return: one dict per entry, in order: ``status`` ("found", "empty"
+            (no code), "unknown", "ambiguous", "outside"), ``product`` (the
+            product when found, else an empty recordset) and ``count`` (the
+            number of products of the assortment it matches)
         """
         Product = self._products()
-        company_domain = Domain("company_id", "in", [False, self.env.company.id])
-        by_code, by_barcode = {}, {}
-        found = Product
-        lowered = sorted({c.strip().lower() for c in codes if c and c.strip()})
-        if lowered:
-            matches = Product.search_fetch(
-                company_domain & self._lower_code_in(lowered), ["default_code", "uom_id"]
-            )
-            for product in matches:
-                key = product.default_code.lower()
-                by_code[key] = by_code.get(key, Product) | product
-            found |= matches
-        wanted = sorted({b.strip() for b in barcodes if b and b.strip()})
-        if wanted:
-            matches = Product.search_fetch(
-                company_domain & Domain("barcode", "in", wanted), ["barcode", "uom_id"]
-            )
-            for product in matches:
+        entries = [((code or "").strip(), (barcode or "").strip()) for code, barcode in entries]
+        by_code = self._products_by_lower("default_code", [code for code, _b in entries])
+        barcodes = [barcode for code, barcode in entries if not by_code.get(code.lower())]
+        by_barcode = {}
+        if any(barcodes):
+            wanted = sorted({barcode for barcode in barcodes if barcode})
+            for product in Product.search_fetch(
+                self._company_domain() & Domain("barcode", "in", wanted), ["barcode", "uom_id"]
+            ):
                 by_barcode[product.barcode] = by_barcode.get(product.barcode, Product) | product
-            found |= matches
-        orderable = Product
-        if found:
-            orderable = Product.search(
-                self._assortment_domain(agreement) & Domain("id", "in", found.ids)
+        names = [
+            code
+            for code, barcode in entries
+            if not by_code.get(code.lower()) and not by_barcode.get(barcode)
+        ]
+        by_name = self._products_by_lower("name", names)
+
+        candidates_list = []
+        for code, barcode in entries:
+            candidates = (
+                by_code.get(code.lower())
+                or by_barcode.get(barcode)
+                or by_name.get(code.lower())
+                or Product
             )
-        return by_code, by_barcode, orderable
+            candidates_list.append(candidates)
+        found = Product.union(*candidates_list)
+        orderable_ids = set()
+        if found:
+            orderable_ids = set(
+                Product.search(
+                    self._assortment_domain(agreement) & Domain("id", "in", found.ids)
+                ).ids
+            )
+
+        results = []
+        for (code, barcode), candidates in zip(entries, candidates_list, strict=True):
+            allowed = candidates.filtered(lambda p: p.id in orderable_ids)
+            if not code and not barcode:
+                status = "empty"
+            elif not candidates:
+                status = "unknown"
+            elif len(allowed) > 1:
+                status = "ambiguous"
+            elif not allowed:
+                status = "outside"
+            else:
+                status = "found"
+            results.append(
+                {
+                    "status": status,
+                    "product": allowed if status == "found" else Product,
+                    "count": len(allowed),
+                }
+            )
+        return results
 
     @api.model
-    def _lower_code_in(self, lowered):
-        """Domain: the SKU, lower-cased, is one of ``lowered`` (one condition,
-        whatever the number of codes)."""
-        codes = tuple(lowered)
+    def _company_domain(self):
+        return Domain("company_id", "in", [False, self.env.company.id])
+
+    @api.model
+    def _products_by_lower(self, fname, texts):
+        """{lower-cased text: the active products of the company whose
+        ``fname`` (an SKU or a name) is that text, in any case}; one query."""
+        Product = self._products()
+        lowered = sorted({text.lower() for text in texts if text})
+        if not lowered:
+            return {}
+        result = {}
+        for product in Product.search_fetch(
+            self._company_domain() & self._lower_in(fname, lowered), [fname, "uom_id"]
+        ):
+            key = product[fname].lower()
+            result[key] = result.get(key, Product) | product
+        return result
+
+    @api.model
+    def _lower_in(self, fname, lowered):
+        """Domain: ``fname`` (a text field), lower-cased, is one of ``lowered``
+        (one condition, whatever the number of texts)."""
+        texts = tuple(lowered)
 
         def to_sql(model, alias, query):
-            return SQL("lower(%s) IN %s", model._field_to_sql(alias, "default_code", query), codes)
+            return SQL("lower(%s) IN %s", model._field_to_sql(alias, fname, query), texts)
 
         return Domain.custom(to_sql=to_sql)

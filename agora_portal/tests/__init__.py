@@ -12,3 +12,6 @@ from . import test_portal_action_ownership
 from . import test_cart_import_limits
 from . import test_portal_company_bounds
 from . import test_portal_order_list_statuses
+from . import test_cart_definition
+from . import test_code_resolution
+from . import test_quantity_rule

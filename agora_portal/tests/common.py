@@ -221,6 +221,5 @@ class AgoraPortalHttpCase(AgoraPortalDataMixin, HttpCase):
         return self.make_jsonrpc_request(route, params)
 
     def _cart_of(self, user):
-        return self.env["sale.order"].search(
-            [("partner_id", "=", user.partner_id.id), ("agora_state", "=", "new")]
-        )
+        SaleOrder = self.env["sale.order"]
+        return SaleOrder.search(SaleOrder._agora_cart_domain(user.partner_id))

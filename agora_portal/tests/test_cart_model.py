@@ -1,6 +1,8 @@
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import TransactionCase, tagged
 
+from odoo.addons.agora_portal.controllers import presenter
+
 from .common import AgoraPortalDataMixin
 
 
@@ -141,8 +143,8 @@ class TestAgoraCartModel(AgoraPortalDataMixin, TransactionCase):
     def test_time_left_and_timeline(self):
         order = self._reserved_order(self.user_alfa, [(self.hammer, 1)])
         self.assertEqual(order.agora_state, "reserve")
-        self.assertIn("left", order._agora_time_left())
-        timeline = order._agora_timeline()
+        self.assertIn("left", presenter.time_left(order))
+        timeline = presenter.timeline(order)
         current = [step["key"] for step in timeline if step["current"]]
         self.assertEqual(current, ["reserve"])
         done = [step["key"] for step in timeline if step["done"]]

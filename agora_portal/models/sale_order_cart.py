@@ -1,12 +1,9 @@
-import math
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
-from odoo.tools import float_compare, float_is_zero, float_round
+from odoo.tools import float_compare
 
-# Above this, a quantity typed by a client is a typo, not an order.
-MAX_LINE_QTY = 1_000_000
+from odoo.addons.agora_orders.models.sale_order import AGORA_TRANSITIONS
 
 
 class SaleOrder(models.Model):
@@ -14,39 +11,55 @@ class SaleOrder(models.Model):
 
     Controllers call these methods on ``sudo()`` records they have checked
     (the cart of the logged-in contact, an order the user may read); the
-    methods themselves enforce the business rules: positive quantities, the
-    client's assortment, the client's own delivery addresses, the ``new``
-    status of the cart.
+    methods themselves enforce the business rules: positive quantities
+    (``_agora_parse_qty``), the client's assortment, the client's own delivery
+    addresses, and that the order is still a cart (``_agora_cart_domain``).
     """
 
-    _inherit = "sale.order"
+    # One file per concern of the portal's sale.order (issue #17): the cart's
+    # operations in sale_order_cart.py, the client's input in sale_order_input.py.
+    _inherit = "sale.order"  # pylint: disable=consider-merging-classes-inherited
 
     # ------------------------------------------------------------------
-    # Finding the cart
+    # What a cart is, and finding it
     # ------------------------------------------------------------------
 
     @api.model
-    def _agora_get_cart(self, partner, create=False):
-        """The cart of ``partner`` (a portal contact): its order still in the
-        ``new`` status, created on demand.
+    def _agora_cart_domain(self, partner=None, company=None):
+        """What a cart is, the one definition: an order its client may still
+        submit (``AGORA_TRANSITIONS``: New) that is still a draft quotation,
+        not one the supplier sent; with ``partner`` and ``company``, the
+        carts of that contact in that company.
 
-        One cart per contact: the newest ``new`` order of the contact in the
-        current company. The cart follows the client's agreement: when the
-        active agreement changed since the cart was made, the cart takes the
-        new one and its prices are recomputed.
+        Every search for a cart (the cart itself, its menu counter, the
+        catalog's "in cart") and ``_agora_is_cart`` read this domain.
+        """
+        domain = Domain(
+            "agora_state", "in", sorted(AGORA_TRANSITIONS["submit"]["client"])
+        ) & Domain("state", "=", "draft")
+        if partner is not None:
+            domain &= Domain("partner_id", "=", partner.id)
+        if company is not None:
+            domain &= Domain("company_id", "=", company.id)
+        return domain
+
+    def _agora_is_cart(self):
+        """Whether this order is still a cart (``_agora_cart_domain``)."""
+        self.ensure_one()
+        return bool(self.filtered_domain(self._agora_cart_domain()))
+
+    @api.model
+    def _agora_get_cart(self, partner, create=False):
+        """The cart of ``partner`` (a portal contact), created on demand.
+
+        One cart per contact: the newest of the contact's carts
+        (``_agora_cart_domain``) in the current company. The cart follows the
+        client's agreement: when the active agreement changed since the cart
+        was made, the cart takes the new one and its prices are recomputed.
         """
         partner.ensure_one()
         company = self.env.company
-        cart = self.search(
-            [
-                ("partner_id", "=", partner.id),
-                ("company_id", "=", company.id),
-                ("agora_state", "=", "new"),
-                ("state", "=", "draft"),
-            ],
-            order="id desc",
-            limit=1,
-        )
+        cart = self.search(self._agora_cart_domain(partner, company), order="id desc", limit=1)
         if cart:
             cart._agora_cart_follow_agreement()
         elif create:
@@ -64,7 +77,7 @@ class SaleOrder(models.Model):
 
     def _agora_check_cart(self):
         self.ensure_one()
-        if self.agora_state != "new" or self.state != "draft":
+        if not self._agora_is_cart():
             raise UserError(
                 self.env._(
                     "Order %(order)s was already submitted: it is %(status)s.",
@@ -76,42 +89,6 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------
     # Filling the cart
     # ------------------------------------------------------------------
-
-    @api.model
-    def _agora_to_number(self, value):
-        """A float from the client's input ("1 234,5" too), or None."""
-        if isinstance(value, bool):
-            return None
-        if isinstance(value, (int, float)):
-            number = float(value)
-        else:
-            text = str(value or "").strip()
-            for space in ("\xa0", "\u202f", " "):
-                text = text.replace(space, "")
-            try:
-                number = float(text.replace(",", "."))
-            except ValueError:
-                return None
-        return number if math.isfinite(number) else None
-
-    @api.model
-    def _agora_parse_qty(self, qty, uom=None):
-        """A positive quantity from the client's input, rounded to ``uom``.
-
-        :raise ValidationError: for anything that is not a positive number.
-        """
-        number = self._agora_to_number(qty)
-        if number is None:
-            raise ValidationError(self.env._("Please enter the quantity as a number."))
-        if uom:
-            number = float_round(number, precision_rounding=uom.rounding)
-        if number <= 0 or (uom and float_is_zero(number, precision_rounding=uom.rounding)):
-            raise ValidationError(self.env._("The quantity must be greater than zero."))
-        if number > MAX_LINE_QTY:
-            raise ValidationError(
-                self.env._("The quantity cannot exceed %s.", f"{MAX_LINE_QTY:,}".replace(",", " "))
-            )
-        return number
 
     def _agora_check_orderable_products(self, products):
         """Raise unless every product may be ordered under the cart's agreement."""
@@ -249,11 +226,14 @@ class SaleOrder(models.Model):
                     {"line": line, "reason": self.env._("The product is not in your assortment.")}
                 )
             else:
-                qty = line.product_uom_id._compute_quantity(
-                    line.product_uom_qty, product.uom_id, rounding_method="HALF-UP"
+                qty, error = self._agora_validate_qty(
+                    line.product_uom_id._compute_quantity(
+                        line.product_uom_qty, product.uom_id, rounding_method="HALF-UP"
+                    ),
+                    product.uom_id,
                 )
-                if float_is_zero(qty, precision_rounding=product.uom_id.rounding):
-                    refused.append({"line": line, "reason": self.env._("The quantity is zero.")})
+                if error:
+                    refused.append({"line": line, "reason": error})
                 else:
                     items.append((product, qty))
         if items:
@@ -334,114 +314,3 @@ class SaleOrder(models.Model):
         self.ensure_one()
         self._agora_check_cart()
         return self.action_agora_submit()
-
-    # ------------------------------------------------------------------
-    # Presentation helpers for the portal
-    # ------------------------------------------------------------------
-
-    def _agora_portal_line_quantities(self):
-        """Per product line: ordered, reserved, shipped, returned (line's unit)."""
-        self.ensure_one()
-        return [
-            {
-                "line": line,
-                "ordered": line.product_uom_qty,
-                "reserved": line.agora_qty_reserved,
-                "shipped": line.agora_qty_shipped,
-                "returned": line.agora_qty_returned,
-            }
-            for line in self.order_line
-            if not line.display_type and line.product_id
-        ]
-
-    def _agora_reservation_notice(self):
-        """What the order card says of the reservation: "running" (the time
-        left to pay), "over" (its time is over, and the cron or staff have
-        yet to release it), or "" when the order is not reserved."""
-        self.ensure_one()
-        if not self._agora_reservation_runs():
-            return ""
-        if self.agora_reserve_deadline <= fields.Datetime.now():
-            return "over"
-        return "running"
-
-    def _agora_time_left(self):
-        """The time left before the reservation expires, as text; "" without one."""
-        self.ensure_one()
-        if not self._agora_reservation_runs():
-            return ""
-        seconds = (self.agora_reserve_deadline - fields.Datetime.now()).total_seconds()
-        if seconds <= 0:
-            return self.env._("expired")
-        minutes = int(seconds // 60)
-        days, minutes = divmod(minutes, 24 * 60)
-        hours, minutes = divmod(minutes, 60)
-        if days:
-            return self.env._("%(days)s d %(hours)s h left", days=days, hours=hours)
-        if hours:
-            return self.env._("%(hours)s h %(minutes)s min left", hours=hours, minutes=minutes)
-        return self.env._("%s min left", max(minutes, 1))
-
-    def _agora_can_client_cancel(self):
-        self.ensure_one()
-        return self.agora_state == "processing"
-
-    def _agora_can_request_return(self):
-        self.ensure_one()
-        if self.agora_state not in ("shipped", "return", "closed"):
-            return False
-        if self.agora_close_reason not in (False, "done"):
-            return False
-        return any(
-            float_compare(
-                line._agora_returnable_qty(), 0.0, precision_rounding=line.product_uom_id.rounding
-            )
-            > 0
-            for line in self.order_line
-            if not line.display_type and line.product_id
-        )
-
-    def _agora_state_badge_class(self):
-        self.ensure_one()
-        return {
-            "new": "text-bg-light",
-            "processing": "text-bg-info",
-            "reserve": "text-bg-warning",
-            "paid": "text-bg-primary",
-            "shipped": "text-bg-success",
-            "return": "text-bg-danger",
-            "closed": "text-bg-secondary" if self.agora_close_reason != "done" else "text-bg-dark",
-        }.get(self.agora_state, "text-bg-light")
-
-    def _agora_timeline(self):
-        """The status steps of the order, for the portal's timeline.
-
-        :return: list of {"key", "label", "done", "current", "date"}
-        """
-        self.ensure_one()
-        labels = dict(self._fields["agora_state"]._description_selection(self.env))
-        reached = {}
-        for event in self.agora_event_ids.sorted("date"):
-            if event.event_type == "state" and event.new_value:
-                reached.setdefault(event.new_value, event.date)
-        steps = ["new", "processing", "reserve", "paid", "shipped"]
-        if self.agora_state == "return" or "return" in reached:
-            steps.append("return")
-        steps.append("closed")
-        current = self.agora_state
-        current_index = steps.index(current) if current in steps else 0
-        reached.setdefault("new", self.create_date)
-        if self.agora_submitted_date:
-            reached.setdefault("processing", self.agora_submitted_date)
-        timeline = []
-        for index, key in enumerate(steps):
-            timeline.append(
-                {
-                    "key": key,
-                    "label": labels.get(key, key),
-                    "done": index < current_index or (key in reached and index <= current_index),
-                    "current": key == current,
-                    "date": reached.get(key),
-                }
-            )
-        return timeline
