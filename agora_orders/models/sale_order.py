@@ -115,6 +115,8 @@ class SaleOrder(models.Model):
         index=True,
         tracking=True,
         copy=False,
+        # The kanban shows every status, in the order of the lifecycle.
+        group_expand=True,
         help="New: being formed. Processing: submitted, under review. Reserve: approved, "
         "stock reserved and invoice issued. Paid, Shipped: fully or partly. Return: a "
         "return request is open. Closed: done, cancelled or expired.",
