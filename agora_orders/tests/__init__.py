@@ -11,3 +11,4 @@ from . import test_agora_history
 from . import test_agora_staff_access
 from . import test_agora_invoicing
 from . import test_agora_history_text
+from . import test_agora_demo_first_hour

@@ -1,0 +1,172 @@
+import re
+
+from lxml import etree
+
+from odoo.fields import Domain
+from odoo.modules.module import get_manifest
+from odoo.tests import HttpCase, tagged
+from odoo.tools import convert_file
+from odoo.tools.safe_eval import safe_eval
+
+CATALOG_ROW_RE = re.compile(r'data-product-id="(\d+)"')
+
+# What the web client does on /odoo for a user without a home action: it opens
+# the first app. The code then opens the Sales app as its menu does. Both must
+# show the Agora orders' kanban.
+FIRST_SCREEN_JS = """
+(async () => {
+    const {action, menu} = odoo.__WOWL_DEBUG__.root.env.services;
+    const expected = %(action_id)s;
+    const onAgoraKanban = (previous) => {
+        const controller = action.currentController;
+        return controller && controller !== previous && controller.action.id === expected
+            && document.querySelector(".o_action_manager .o_kanban_view .o_kanban_group");
+    };
+    const waitFor = async (what, condition) => {
+        for (let i = 0; i < 150; i++) {
+            if (condition()) {
+                return;
+            }
+            await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        const controller = action.currentController;
+        throw new Error(`${what}: action ${controller && controller.action.id}, not ${expected}`);
+    };
+    await waitFor("/odoo", () => onAgoraKanban(null));
+    const first = action.currentController;
+    await menu.selectMenu(%(sales_menu_id)s);
+    await waitFor("the Sales app", () => onAgoraKanban(first));
+    console.log("test successful");
+})();
+"""
+
+
+@tagged("post_install", "-at_install")
+class TestAgoraDemoFirstHour(HttpCase):
+    """What a new user meets first in a demo database: the clients' catalogs
+    hold the wholesaler's goods only, and the staff land on the Agora orders.
+
+    The test databases have no demo data: the module's demo files are loaded
+    here as a demo database loads them, beside a product made as Odoo's own
+    demo goods are (shared by all companies, saleable, in a generic category)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.generic_product = cls.env["product.product"].create(
+            {
+                "name": "Two-Seat Sofa",
+                "default_code": "FURN_TEST",
+                "categ_id": cls.env.ref("product.product_category_goods").id,
+                "sale_ok": True,
+                "list_price": 1500.0,
+            }
+        )
+        for filename in get_manifest("agora_orders")["demo"]:
+            convert_file(cls.env, "agora_orders", filename, {}, mode="init", noupdate=True)
+        cls.env.flush_all()
+        cls.wholesaler_goods = cls.env["product.product"].browse(
+            cls.env["ir.model.data"]
+            .search([("module", "=", "agora_orders"), ("model", "=", "product.product")])
+            .mapped("res_id")
+        )
+        cls.company = cls.env.ref("agora_orders.agora_company_demo")
+
+    def _demo_agreement(self, login):
+        user = self.env["res.users"].search([("login", "=", login)])
+        agreement = self.env["agora.agreement"]._get_active_agreement(
+            user.partner_id, self.company
+        )
+        self.assertTrue(agreement, f"{login} has no agreement in force")
+        return agreement
+
+    def test_demo_clients_order_only_the_wholesalers_goods(self):
+        """No demo client may order anything but the wholesaler's goods, and
+        Beta, whose agreement is "the whole assortment", may order all of them."""
+        everything = self.env["product.product"].search([])
+        self.assertIn(self.generic_product, everything)
+        for login in ("client_alfa", "client_beta", "client_gamma"):
+            with self.subTest(login=login):
+                agreement = self._demo_agreement(login)
+                orderable = agreement._filter_orderable_products(everything, self.company)
+                self.assertTrue(orderable)
+                self.assertFalse(
+                    (orderable - self.wholesaler_goods).mapped("display_name"),
+                    "products outside the wholesaler's goods are orderable",
+                )
+                self.assertFalse(
+                    agreement._filter_orderable_products(self.generic_product, self.company)
+                )
+        beta = self._demo_agreement("client_beta")
+        self.assertEqual(
+            beta._filter_orderable_products(everything, self.company),
+            self.wholesaler_goods.filtered("sale_ok"),
+        )
+
+    def test_demo_catalog_pages_list_only_the_wholesalers_goods(self):
+        """What client_beta and client_gamma see at /my/catalog, listed or
+        searched for, is the wholesaler's goods only."""
+        for login in ("client_beta", "client_gamma"):
+            with self.subTest(login=login):
+                self.authenticate(login, login)
+                response = self.url_open("/my/catalog", params={"ppg": "120"})
+                self.assertEqual(response.status_code, 200)
+                listed = self.env["product.product"].browse(
+                    {int(pid) for pid in CATALOG_ROW_RE.findall(response.text)}
+                )
+                self.assertTrue(listed, "no product row found on the catalog page")
+                self.assertFalse((listed - self.wholesaler_goods).mapped("display_name"))
+                searched = self.url_open("/my/catalog", params={"search": "Sofa"})
+                self.assertEqual(searched.status_code, 200)
+                self.assertNotIn(f'data-product-id="{self.generic_product.id}"', searched.text)
+
+    def test_staff_first_screen_is_the_agora_orders(self):
+        """agora_manager lands on the Agora orders' kanban, at /odoo and in
+        the Sales app, whose own menus Odoo's quotations keep their place in."""
+        action = self.env.ref("agora_orders.agora_sale_order_action")
+        sales_root = self.env.ref("sale.sale_menu_root")
+        manager = self.env.ref("agora_orders.user_agora_manager_demo")
+        self.assertEqual(manager.login, "agora_manager")
+        # What the web client is given: the first app opens on the Agora orders
+        # (unless the user has a home action of its own), so does the Sales app.
+        self.assertFalse(manager.action_id)
+        menus = self.env["ir.ui.menu"].with_user(manager).load_web_menus(False)
+        first_app = menus[menus["root"]["children"][0]]
+        self.assertEqual(first_app["actionID"], action.id, first_app["name"])
+        self.assertEqual(menus[sales_root.id]["actionID"], action.id)
+        quotations = menus[self.env.ref("sale.menu_sale_quotations").id]
+        self.assertEqual(
+            quotations["actionID"], self.env.ref("sale.action_quotations_with_onboarding").id
+        )
+        # What the browser shows.
+        self.browser_js(
+            "/odoo",
+            FIRST_SCREEN_JS % {"action_id": action.id, "sales_menu_id": sales_root.id},
+            ready="!!(odoo.__WOWL_DEBUG__ && odoo.__WOWL_DEBUG__.root)",
+            login="agora_manager",
+        )
+
+    def test_first_screen_filters_find_the_days_work(self):
+        """The kanban's filters for what waits for review, what is reserved
+        and expiring, and what is paid and not shipped find those demo orders."""
+        manager = self.env.ref("agora_orders.user_agora_manager_demo")
+        search_view = etree.fromstring(
+            self.env.ref("agora_orders.sale_order_view_search_agora").arch
+        )
+        expected = {
+            "agora_processing": ("3", "4"),  # submitted, awaiting review
+            "reserve_expiring": ("6",),  # reserved for 24 h; Alfa's for 48 h
+            "paid_not_shipped": ("7",),  # paid; Beta's shipped unpaid, Gamma's returning
+        }
+        Order = self.env["sale.order"].with_user(manager)
+        for name, numbers in expected.items():
+            with self.subTest(filter=name):
+                (node,) = search_view.xpath(f"//filter[@name='{name}']")
+                domain = safe_eval(node.get("domain"), {"uid": manager.id})
+                self.assertEqual(
+                    Order.search(Domain(domain) & Domain("company_id", "=", self.company.id)),
+                    Order.browse(
+                        self.env.ref(f"agora_orders.sale_order_{number}_demo").id
+                        for number in numbers
+                    ),
+                )
