@@ -110,6 +110,9 @@ class SaleOrder(models.Model):
           status and its email (left to the status email job inside
           ``agora_deferring_state_mails``).
 
+        Odoo's own hook for a status email, ``_track_template``, runs only
+        when mail tracking does: the email goes from here on every path.
+
         :param dict changes: {order id: [(field, old value, new value), ...]}
             for the fields of ``STATUS_FIELDS``
         """
