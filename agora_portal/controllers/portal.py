@@ -256,6 +256,9 @@ class AgoraPortal(sale_portal.CustomerPortal):
                 "agora_date_from": url_args.get("date_from", ""),
                 "agora_date_to": url_args.get("date_to", ""),
                 "agora_flash": pop_flash(),
+                # The counters of the Agora menu, as on every Agora page.
+                "agora_cart_count": self._agora_cart_line_count(partner),
+                "agora_unread_count": self._agora_unread_count(partner),
             }
         )
         return values

@@ -11,3 +11,4 @@ from . import product_pricelist_item
 from . import product_product
 from . import product_template
 from . import product_template_attribute_value
+from . import ir_http

@@ -15,3 +15,4 @@ from . import test_portal_order_list_statuses
 from . import test_cart_definition
 from . import test_code_resolution
 from . import test_quantity_rule
+from . import test_portal_russian

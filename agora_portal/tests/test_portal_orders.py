@@ -28,6 +28,8 @@ class TestAgoraPortalOrders(AgoraPortalHttpCase):
         html = self._get("/my/orders").text
         names = order_names(html)
         self.assertCountEqual(names, [processing.name, reserved.name], "the company's, no cart")
+        # The Agora menu counts the cart's lines here too, as on every Agora page.
+        self.assertRegex(html, r'class="o_agora_cart_count(?![^"]*d-none)[^"]*">1<')
         self.assertNotIn(beta.name, names)
         self.assertNotIn(cart.name, names)
         self.assertRegex(html, r'data-state="processing">\s*Processing')
@@ -181,6 +183,9 @@ class TestAgoraPortalOrders(AgoraPortalHttpCase):
         self.assertIn(f"/my/orders/{order.id}/return", html)
         form = self._get(f"/my/orders/{order.id}/return").text
         self.assertIn(f'name="qty_{line.id}"', form)
+        # The breadcrumbs name the order once (ours, not sale's besides).
+        crumbs = re.search(r'(?s)<ol class="[^"]*o_portal_submenu.*?</ol>', form)[0]
+        self.assertEqual(crumbs.count(order.name), 1, crumbs)
         # More than shipped: refused, explained, nothing created.
         response = self._post(
             f"/my/orders/{order.id}/return", {f"qty_{line.id}": "6", "reason": "Broken"}
