@@ -4,6 +4,7 @@ from odoo import fields, http
 from odoo.exceptions import AccessError, LockError, UserError, ValidationError
 from odoo.http import content_disposition, request
 
+from . import presenter
 from .portal import AgoraPortal, error_text, flash, safe_redirect_path
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -79,6 +80,7 @@ class AgoraCartPortal(AgoraPortal):
                 "today": fields.Date.to_string(fields.Date.context_today(request.env.user)),
                 "errors": errors or [],
                 "limits": request.env["agora.cart.import"]._agora_limits(),
+                "qty_input_value": presenter.qty_input_value,
             }
         )
         return values

@@ -6,7 +6,10 @@ texts and lists that the controllers' ``_prepare_*``/``_agora_*_values`` hand
 to the templates.
 """
 
+import math
+
 from odoo import fields
+from odoo.tools import float_repr
 
 STATE_BADGE_CLASSES = {
     "new": "text-bg-light",
@@ -126,3 +129,12 @@ def order_card_values(order):
         "agora_time_left": time_left(order, now) if show_status else "",
         "agora_line_quantities": line_quantities(order) if show_details else [],
     }
+
+
+def qty_input_value(qty, uom):
+    """A quantity as a form's input shows it: every digit the unit keeps, in
+    plain decimals ("12345.67", "1000000", never "1.23457e+04"), so that the
+    form sent back unchanged changes no quantity."""
+    digits = max(0, round(-math.log10(uom.rounding))) if uom and uom.rounding < 1 else 0
+    text = float_repr(qty, digits)
+    return text.rstrip("0").rstrip(".") if "." in text else text

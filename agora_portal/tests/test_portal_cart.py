@@ -37,6 +37,33 @@ class TestAgoraPortalCart(AgoraPortalHttpCase):
         self.assertNotIn("Beta depot", html)
         self.assertNotIn("AGP Beta Torg", html)
 
+    def test_cart_form_sent_back_unchanged_changes_no_quantity(self):
+        """The quantity boxes show each quantity with every digit it has:
+        saving the form for another reason (the order's reference) leaves
+        1,000,000 and 12,345.67 as they were (not "1e+06", "12345.7")."""
+        cart = self._cart(self.user_alfa, [(self.hammer, 2), (self.drill, 1)])
+        hammer_line = cart.order_line.filtered(lambda l: l.product_id == self.hammer)
+        drill_line = cart.order_line - hammer_line
+        # sudo: set as staff would, beyond what the client's form offers.
+        hammer_line.sudo().product_uom_qty = 1_000_000
+        drill_line.sudo().product_uom_qty = 12345.67
+        self._login(self.user_alfa)
+        html = self._get("/my/cart").text
+        shown = dict(re.findall(r'name="qty_(\d+)"\s+value="([^"]*)"', html))
+        self.assertEqual(shown, {str(hammer_line.id): "1000000", str(drill_line.id): "12345.67"})
+        response = self._post(
+            "/my/cart/update",
+            {
+                **{f"qty_{line_id}": value for line_id, value in shown.items()},
+                "client_order_ref": "PO-7",
+                "action": "update",
+            },
+        )
+        self.assertIn("Your cart was saved.", response.text)
+        self.assertEqual(cart.client_order_ref, "PO-7")
+        self.assertEqual(hammer_line.product_uom_qty, 1_000_000)
+        self.assertEqual(drill_line.product_uom_qty, 12345.67)
+
     def test_add_a_line_by_code_and_by_autocomplete(self):
         self._login(self.user_alfa)
         found = self._rpc("/my/cart/search_products", term="ham")
