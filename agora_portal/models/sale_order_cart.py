@@ -18,7 +18,7 @@ class SaleOrder(models.Model):
 
     # One file per concern of the portal's sale.order (issue #17): the cart's
     # operations in sale_order_cart.py, the client's input in sale_order_input.py.
-    _inherit = "sale.order"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "sale.order"
 
     # ------------------------------------------------------------------
     # What a cart is, and finding it
