@@ -576,6 +576,12 @@ class SaleOrder(models.Model):
             order._agora_notify_staff_of_submission()
         return True
 
+    def _agora_derive_statuses(self):
+        """Derive the orders' statuses now, as the user acting on them: the
+        history then names whoever took the action (``_agora_set_status``),
+        rather than whoever's flush would have derived them later."""
+        self.mapped("agora_state")
+
     def _agora_notify_staff_of_submission(self):
         self.ensure_one()
         responsible = self.user_id or self.team_id.user_id
@@ -586,6 +592,7 @@ class SaleOrder(models.Model):
             "agora_orders.mail_activity_type_agora_review",
             user_id=responsible.id,
             summary=summary,
+        self._agora_derive_statuses()
             # The note is HTML, and the client's name is the client's own text:
             # escaped, never markup, a link or an address made clickable.
             note=Markup("<p>%s</p>")

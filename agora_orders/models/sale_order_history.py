@@ -24,7 +24,7 @@ INITIAL_STATUSES = {
 }
 # Where the status changes of a transaction wait for
 # ``_agora_record_status_changes``: a key of the cursor's pre-commit data,
-# {order id: [(field, old value, new value), ...]}.
+# {order id: [(field, old value, new value, user id), ...]}.
 PENDING_STATUS_CHANGES = "agora_orders.pending_status_changes"
 
 # Set by ``agora_deferring_state_mails``.
@@ -55,14 +55,18 @@ class SaleOrder(models.Model):
 
         Called by the status's compute method, where the field still holds its
         previous value (Odoo reads it from the database if need be; see
-        ``Field.compute_value``). A form's unsaved record has no history.
+        ``Field.compute_value``). An order created in this transaction starts
+        from ``INITIAL_STATUSES``.
         """
         self.ensure_one()
-        if not self.id:
-            self[fname] = value
-            return
-        old = self[fname] or INITIAL_STATUSES[fname]
+        old = self[fname] if self.id else False
         self[fname] = value
+        if not old and (not self.id or self.create_date != self.env.cr.now()):
+            # A form's unsaved record, or an order made before the module was
+            # installed (its statuses derived for the first time, at install):
+            # no step of its history happened now.
+            return
+        old = old or INITIAL_STATUSES[fname]
         if old != value:
             self._agora_note_status_change(fname, old, value)
 
@@ -76,7 +80,9 @@ class SaleOrder(models.Model):
         if pending is None:
             pending = precommit.data[PENDING_STATUS_CHANGES] = defaultdict(list)
             precommit.add(self.env["sale.order"]._agora_record_status_changes)
-        pending[self.id].append((fname, old, new))
+        # Who made the change: the transaction's hook runs in the environment
+        # of whoever noted its first change.
+        pending[self.id].append((fname, old, new, self.env.uid))
 
     @api.model
     def _agora_record_status_changes(self):
@@ -113,22 +119,27 @@ class SaleOrder(models.Model):
         Odoo's own hook for a status email, ``_track_template``, runs only
         when mail tracking does: the email goes from here on every path.
 
-        :param dict changes: {order id: [(field, old value, new value), ...]}
-            for the fields of ``STATUS_FIELDS``
+        :param dict changes: {order id: [(field, old value, new value, user
+            id), ...]} for the fields of ``STATUS_FIELDS``
         """
         Event = self.env["agora.order.event"]
         events = [
             # Keys are stored; agora.order.event shows them in the reader's language.
-            Event._prepare_log_values(order, STATUS_FIELDS[fname], old_value=old, new_value=new)
+            dict(
+                Event._prepare_log_values(
+                    order, STATUS_FIELDS[fname], old_value=old, new_value=new
+                ),
+                user_id=uid,
+            )
             for order in self
-            for fname, old, new in changes.get(order.id, ())
+            for fname, old, new, uid in changes.get(order.id, ())
         ]
         if events:
             Event._log_batch(events)
         changed_state = self.filtered(
             lambda o: (
                 o.agora_state != "new"
-                and any(fname == "agora_state" for fname, _old, _new in changes.get(o.id, ()))
+                and any(change[0] == "agora_state" for change in changes.get(o.id, ()))
             )
         )
         # An order that left Reserve (paid, cancelled...) has no release left to retry.

@@ -77,6 +77,7 @@ class SaleOrder(models.Model):
         for order in self:
             order._agora_reserve_stock()
             order._agora_create_reserve_invoice()
+        self._agora_derive_statuses()
         return True
 
     def _agora_reserve_stock(self):
@@ -167,6 +168,7 @@ class SaleOrder(models.Model):
         self._agora_cancel_invoices()
         self.locked = False
         self._agora_action_cancel()
+        self._agora_derive_statuses()
 
     def _agora_action_cancel(self):
         """Odoo's cancellation of these orders. sale_stock reads each order's
@@ -204,6 +206,7 @@ class SaleOrder(models.Model):
                 "agora_submitted_date": fields.Datetime.now(),
             }
         )
+        self._agora_derive_statuses()
         return True
 
     def action_agora_extend_reservation(self):

@@ -93,6 +93,49 @@ class TestAgoraHistory(AgoraCommon):
         )
         self.assertEqual(len(self._client_mails(order)), 1, "the Closed email")
 
+    def test_each_change_names_who_made_it_within_one_transaction(self):
+        """Two people moving the same order in one transaction: each step of
+        the history names its own author."""
+        order = self._create_order()
+        order.with_user(self.salesman).action_agora_submit()
+        self.assertEqual(order.agora_state, "processing")
+        order.with_user(self.manager).action_agora_reserve()
+        self._flush_tracking()
+        events = order.agora_event_ids.filtered(lambda e: e.event_type == "state").sorted("id")
+        self.assertEqual(
+            [(e.new_value, e.user_id) for e in events],
+            [("processing", self.salesman), ("reserve", self.manager)],
+        )
+
+    def test_orders_made_before_the_module_get_no_invented_history(self):
+        """Installed on a database with orders, the module derives their
+        statuses without a history step, a notification or an email for them;
+        their next change is recorded as usual."""
+        order = self._reserved_order(lines=[(self.hammer, 1)])
+        events_before = order.agora_event_ids
+        notices = self.env["agora.notification"].search([("order_id", "=", order.id)])
+        # The order as the install finds it: made earlier, statuses not derived yet.
+        self.env.cr.execute(
+            "UPDATE sale_order SET agora_state = NULL, agora_payment_status = NULL,"
+            " agora_delivery_status = NULL, create_date = create_date - interval '1 day'"
+            " WHERE id = %s",
+            [order.id],
+        )
+        self.env.invalidate_all()
+        SaleOrder = self.env["sale.order"]
+        for fname in ("agora_state", "agora_payment_status", "agora_delivery_status"):
+            self.env.add_to_compute(SaleOrder._fields[fname], order)
+        with self.mock_mail_gateway():
+            self._flush_tracking()
+        self.assertEqual(order.agora_state, "reserve")
+        self.assertEqual(order.agora_event_ids, events_before)
+        self.assertEqual(
+            self.env["agora.notification"].search([("order_id", "=", order.id)]), notices
+        )
+        self.assertFalse(self._client_mails(order))
+        self._pay(order.invoice_ids)
+        self.assertEqual(self._state_steps(order)[-1], ("reserve", "paid"))
+
     def test_change_rolled_back_with_its_savepoint_leaves_no_history(self):
         """A change undone (its savepoint rolled back) is not in the history,
         and the client is told nothing of it."""
