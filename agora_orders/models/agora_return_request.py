@@ -90,7 +90,9 @@ class AgoraReturnRequest(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         orders = self.env["sale.order"].browse([vals.get("order_id") for vals in vals_list])
-        orders._agora_check_transition("return")
+        # A portal client's request is checked as the client's (the portal
+        # creates it as superuser, after _create_for_client checked it).
+        orders._agora_check_transition("return", "client" if self.env.user.share else "staff")
         for vals in vals_list:
             if not vals.get("name") or vals["name"] == self.env._("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("agora.return.request") or "/"
@@ -119,7 +121,7 @@ class AgoraReturnRequest(models.Model):
         reason = (reason or "").strip()
         if not reason:
             raise ValidationError(self.env._("Please say why the goods are returned."))
-        order._agora_check_transition("return")
+        order._agora_check_transition("return", "client")
         lines = []
         for line in order.order_line:
             qty = quantities.get(line.id) or 0.0

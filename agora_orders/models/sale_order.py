@@ -207,7 +207,7 @@ class SaleOrder(models.Model):
     agora_can_return = fields.Boolean(compute="_compute_agora_transitions")
     agora_client_can_cancel = fields.Boolean(compute="_compute_agora_transitions")
     agora_client_can_return = fields.Boolean(
-        compute="_compute_agora_transitions",
+        compute="_compute_agora_client_can_return",
         help="Shipped goods are left to return, and the order allows a return request.",
     )
     agora_reserve_expiring_soon = fields.Boolean(
@@ -518,6 +518,18 @@ class SaleOrder(models.Model):
             for action in AGORA_TRANSITIONS:
                 order[f"agora_can_{action}"] = order._agora_allows(action, "staff")
             order.agora_client_can_cancel = order._agora_allows("cancel", "client")
+
+    @api.depends(
+        "agora_state",
+        "agora_close_reason",
+        "order_line.agora_qty_shipped",
+        "order_line.agora_return_line_ids.quantity",
+        "order_line.agora_return_line_ids.quantity_received",
+        "order_line.agora_return_line_ids.request_id.state",
+    )
+    def _compute_agora_client_can_return(self):
+        for order in self:
+            # The lines are looked at only where the table allows a return.
             order.agora_client_can_return = order._agora_allows("return", "client") and any(
                 float_compare(
                     line._agora_returnable_qty(),
@@ -564,6 +576,12 @@ class SaleOrder(models.Model):
                 )
             )
 
+    def _agora_derive_statuses(self):
+        """Derive the orders' statuses now, as the user acting on them: the
+        history then names whoever took the action (``_agora_set_status``),
+        rather than whoever's flush would have derived them later."""
+        self.mapped("agora_state")
+
     def action_agora_submit(self):
         """Submit the order: customer service reviews it next."""
         self.check_access("write")
@@ -574,13 +592,8 @@ class SaleOrder(models.Model):
         for order in self:
             order.message_subscribe(partner_ids=order.partner_id.ids)
             order._agora_notify_staff_of_submission()
+        self._agora_derive_statuses()
         return True
-
-    def _agora_derive_statuses(self):
-        """Derive the orders' statuses now, as the user acting on them: the
-        history then names whoever took the action (``_agora_set_status``),
-        rather than whoever's flush would have derived them later."""
-        self.mapped("agora_state")
 
     def _agora_notify_staff_of_submission(self):
         self.ensure_one()
@@ -592,7 +605,6 @@ class SaleOrder(models.Model):
             "agora_orders.mail_activity_type_agora_review",
             user_id=responsible.id,
             summary=summary,
-        self._agora_derive_statuses()
             # The note is HTML, and the client's name is the client's own text:
             # escaped, never markup, a link or an address made clickable.
             note=Markup("<p>%s</p>")
