@@ -521,10 +521,12 @@ class AgoraCatalog(models.AbstractModel):
 
         An entry's ``code`` is looked for as an SKU (any case), then its
         ``barcode`` as a barcode, then its ``code`` as a product's whole name
-        (any case, in the user's language). Among the active products of the
-        current company: a code of a product outside the assortment is told
-        apart from an unknown one. Batched: at most one query per kind of
-        match, and one for the assortment, whatever the number of entries.
+        (any case, in the user's language), the first of those kinds that
+        finds products of the assortment winning. Among the active products of
+        the current company: an SKU or barcode of a product outside the
+        assortment is told apart from an unknown one; a name is not. Batched:
+        at most one query per kind of match, and one for the assortment,
+        whatever the number of entries.
 
         :param entries: list of (code, barcode) texts; the code typed in the
             cart is both
@@ -536,31 +538,25 @@ class AgoraCatalog(models.AbstractModel):
         Product = self._products()
         entries = [((code or "").strip(), (barcode or "").strip()) for code, barcode in entries]
         by_code = self._products_by_lower("default_code", [code for code, _b in entries])
-        barcodes = [barcode for code, barcode in entries if not by_code.get(code.lower())]
         by_barcode = {}
-        if any(barcodes):
-            wanted = sorted({barcode for barcode in barcodes if barcode})
+        wanted = sorted({barcode for _code, barcode in entries if barcode})
+        if wanted:
             for product in Product.search_fetch(
                 self._company_domain() & Domain("barcode", "in", wanted), ["barcode", "uom_id"]
             ):
                 by_barcode[product.barcode] = by_barcode.get(product.barcode, Product) | product
-        names = [
-            code
-            for code, barcode in entries
-            if not by_code.get(code.lower()) and not by_barcode.get(barcode)
-        ]
-        by_name = self._products_by_lower("name", names)
+        by_name = self._products_by_lower("name", [code for code, _b in entries])
 
-        candidates_list = []
-        for code, barcode in entries:
-            candidates = (
-                by_code.get(code.lower())
-                or by_barcode.get(barcode)
-                or by_name.get(code.lower())
-                or Product
+        # Each entry's candidates by kind of match, in the order they count.
+        kinds_list = [
+            (
+                by_code.get(code.lower(), Product),
+                by_barcode.get(barcode, Product),
+                by_name.get(code.lower(), Product),
             )
-            candidates_list.append(candidates)
-        found = Product.union(*candidates_list)
+            for code, barcode in entries
+        ]
+        found = Product.union(*(kind for kinds in kinds_list for kind in kinds))
         orderable_ids = set()
         if found:
             orderable_ids = set(
@@ -570,18 +566,32 @@ class AgoraCatalog(models.AbstractModel):
             )
 
         results = []
-        for (code, barcode), candidates in zip(entries, candidates_list, strict=True):
-            allowed = candidates.filtered(lambda p: p.id in orderable_ids)
+        for (code, barcode), kinds in zip(entries, kinds_list, strict=True):
+            # The first kind of match with products of the assortment: an SKU
+            # of a product the client may not order hides no barcode or name
+            # of one it may.
+            allowed = next(
+                (
+                    in_assortment
+                    for kind in kinds
+                    if (in_assortment := kind.filtered(lambda p: p.id in orderable_ids))
+                ),
+                Product,
+            )
             if not code and not barcode:
                 status = "empty"
-            elif not candidates:
-                status = "unknown"
             elif len(allowed) > 1:
                 status = "ambiguous"
-            elif not allowed:
+            elif allowed:
+                status = "found"
+            elif kinds[0] or kinds[1]:
+                # An SKU or a barcode the client holds (from a catalog, a
+                # label) names a product they may not order here.
                 status = "outside"
             else:
-                status = "found"
+                # A name outside the assortment is not confirmed: names are
+                # easy to guess, and another client's goods stay unknown.
+                status = "unknown"
             results.append(
                 {
                     "status": status,

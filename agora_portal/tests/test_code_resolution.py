@@ -38,7 +38,8 @@ class TestAgoraCodeResolution(AgoraPortalHttpCase):
                 ("4600000000042", "4600000000042"),
                 ("outside", Product),
             ),
-            "name outside the assortment": (("Secret Widget", ""), ("outside", Product)),
+            # A name is easy to guess: another client's goods stay unknown.
+            "name outside the assortment": (("Secret Widget", ""), ("unknown", Product)),
             "unknown": (("AGP-NOPE-99", "AGP-NOPE-99"), ("unknown", Product)),
             "two products of one name": (("agp chisel", "agp chisel"), ("ambiguous", Product)),
             "nothing": (("", ""), ("empty", Product)),
@@ -56,6 +57,11 @@ class TestAgoraCodeResolution(AgoraPortalHttpCase):
         # A product named like another's SKU: the SKU is what the client means.
         self.glue.name = "AGP-HAM-01"
         self.assertEqual(self._resolve(("AGP-HAM-01", "AGP-HAM-01")), [("found", self.hammer)])
+
+    def test_an_sku_outside_the_assortment_hides_no_barcode_inside_it(self):
+        # The barcode column names the hammer; the code column an SKU of a
+        # product the client may not order.
+        self.assertEqual(self._resolve(("AGP-PNT-04", "4600000000011")), [("found", self.hammer)])
 
     def test_quick_add_and_upload_resolve_alike(self):
         codes = ("agp-ham-01", "4600000000011", "drill power", "AGP-PNT-04", "AGP-NOPE-99")
