@@ -20,10 +20,22 @@ class SaleOrder(models.Model):
 
     _inherit = "sale.order"
 
+    @api.model
+    def _agora_running_reservation_domain(self):
+        """The orders whose reservation still runs to its deadline: reserved,
+        or paid in part below the share that holds it. The expiry, the
+        reminders and the "expiring soon" filter narrow it down."""
+        return Domain(
+            [
+                ("agora_state", "in", RESERVATION_RUNNING_STATES),
+                ("agora_payment_hold", "=", False),
+                ("agora_reserve_deadline", "!=", False),
+            ]
+        )
+
     def _agora_reservation_runs(self):
-        """Whether the reservation still runs to its deadline: reserved, or
-        paid in part below the share that holds it (``_agora_expiry_domain``
-        in Python)."""
+        """Whether the reservation still runs to its deadline
+        (``_agora_running_reservation_domain`` in Python)."""
         self.ensure_one()
         return bool(
             self.agora_reserve_deadline
@@ -42,12 +54,8 @@ class SaleOrder(models.Model):
     def _search_agora_reserve_expiring_soon(self, operator, value):
         if operator not in ("in", "not in"):
             return NotImplemented
-        domain = Domain(
-            [
-                ("agora_state", "in", RESERVATION_RUNNING_STATES),
-                ("agora_payment_hold", "=", False),
-                ("agora_reserve_deadline", "<=", fields.Datetime.now() + timedelta(hours=24)),
-            ]
+        domain = self._agora_running_reservation_domain() & Domain(
+            "agora_reserve_deadline", "<=", fields.Datetime.now() + timedelta(hours=24)
         )
         return domain if (operator == "in") == (True in value) else ~domain
 
@@ -249,13 +257,8 @@ class SaleOrder(models.Model):
         return True
 
     def _agora_expiry_domain(self, now):
-        return Domain(
-            [
-                ("agora_state", "in", RESERVATION_RUNNING_STATES),
-                ("agora_payment_hold", "=", False),
-                ("agora_reserve_deadline", "<", now),
-                ("agora_release_refusal", "=", False),
-            ]
+        return self._agora_running_reservation_domain() & Domain(
+            [("agora_reserve_deadline", "<", now), ("agora_release_refusal", "=", False)]
         )
 
     def _agora_commit_progress(self, processed, remaining):
@@ -447,13 +450,8 @@ class SaleOrder(models.Model):
             )
 
     def _agora_reminder_domain(self, now):
-        return Domain(
-            [
-                ("agora_state", "in", RESERVATION_RUNNING_STATES),
-                ("agora_payment_hold", "=", False),
-                ("agora_reminder_sent", "=", False),
-                ("agora_reserve_deadline", ">=", now),
-            ]
+        return self._agora_running_reservation_domain() & Domain(
+            [("agora_reminder_sent", "=", False), ("agora_reserve_deadline", ">=", now)]
         )
 
     @api.model
