@@ -94,14 +94,19 @@ _RESERVING = contextvars.ContextVar("agora_reserving", default=False)
 
 
 @contextmanager
-def agora_reserving():
-    """Confirm orders as the reservation does (``action_agora_reserve`` and the
-    bench's batched copy of it): Odoo's confirmation is refused otherwise."""
-    token = _RESERVING.set(True)
+def context_flag(variable):
+    """Set the boolean context variable ``variable`` for the block."""
+    token = variable.set(True)
     try:
         yield
     finally:
-        _RESERVING.reset(token)
+        variable.reset(token)
+
+
+def agora_reserving():
+    """Confirm orders as the reservation does (``action_agora_reserve`` and the
+    bench's batched copy of it): Odoo's confirmation is refused otherwise."""
+    return context_flag(_RESERVING)
 
 
 class SaleOrder(models.Model):

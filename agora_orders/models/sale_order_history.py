@@ -1,11 +1,12 @@
 import contextvars
 import logging
 from collections import defaultdict
-from contextlib import contextmanager
 
 from odoo import api, models
 from odoo.fields import Domain
 from odoo.tools import clean_context
+
+from .sale_order import context_flag
 
 _logger = logging.getLogger(__name__)
 
@@ -31,16 +32,11 @@ PENDING_STATUS_CHANGES = "agora_orders.pending_status_changes"
 _DEFERRING_STATE_MAILS = contextvars.ContextVar("agora_deferring_state_mails", default=False)
 
 
-@contextmanager
 def agora_deferring_state_mails():
     """Leave the clients' status emails of the orders changed in this block to
     the status email job (``_agora_defer_state_mails``), if it runs. Their
     history and notifications are recorded as always."""
-    token = _DEFERRING_STATE_MAILS.set(True)
-    try:
-        yield
-    finally:
-        _DEFERRING_STATE_MAILS.reset(token)
+    return context_flag(_DEFERRING_STATE_MAILS)
 
 
 class SaleOrder(models.Model):
@@ -98,7 +94,6 @@ class SaleOrder(models.Model):
         orders = (
             self.browse(list(pending))
             .exists()
-            .sudo()
             .with_env(self.env(context=clean_context(self.env.context), su=True))
         )
         orders._agora_on_state_change({order.id: pending[order.id] for order in orders})
