@@ -1,0 +1,30 @@
+{
+    "name": "Agora 1C Exchange",
+    "summary": "Exchange with 1C:Enterprise over CommerceML 2 (Обмен с сайтом): "
+    "catalog, prices and stock in, orders out, 1C's changes back",
+    "version": "19.0.1.0.0",
+    "category": "Sales/Sales",
+    "license": "LGPL-3",
+    "author": "Agora for Odoo",
+    "website": "https://github.com/agora-odoo/agora",
+    "development_status": "Beta",
+    "depends": ["agora_orders"],
+    "data": [
+        "security/agora_1c_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_config_parameter_data.xml",
+        "data/ir_cron_data.xml",
+        "views/agora_1c_session_views.xml",
+        "views/agora_1c_price_type_views.xml",
+        "views/agora_1c_warehouse_views.xml",
+        "views/product_views.xml",
+        "views/sale_order_views.xml",
+        "views/res_config_settings_views.xml",
+        "wizards/agora_1c_import_wizard_views.xml",
+        "views/menus.xml",
+    ],
+    "demo": [
+        "demo/agora_1c_demo.xml",
+    ],
+    "installable": True,
+}

@@ -1,0 +1,17 @@
+from . import (
+    agora_1c_catalog_import,
+    agora_1c_order_export,
+    agora_1c_order_import,
+    agora_1c_price_type,
+    agora_1c_session,
+    agora_1c_session_file,
+    agora_1c_warehouse,
+    agora_order_event,
+    ir_http,
+    product_category,
+    product_product,
+    product_template,
+    res_config_settings,
+    res_partner,
+    sale_order,
+)
