@@ -1,0 +1,349 @@
+"""The catalog import: groups, products, variants, prices and stock from 1C's files."""
+
+import base64
+import os
+from unittest.mock import patch
+
+from odoo.exceptions import UserError
+from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tools import SQL
+
+from odoo.addons.agora_1c.models import agora_1c_catalog_import
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
+# A 1x1 PNG, as 1C puts images in import_files/.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name), "rb") as handle:
+        return handle.read()
+
+
+@tagged("post_install", "-at_install")
+class TestAgora1cCatalogImport(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.exchange_user = new_test_user(
+            cls.env, login="onec", groups="base.group_user,agora_1c.group_agora_1c_exchange"
+        )
+        cls.company = cls.env.ref("base.main_company")
+        # 1C prices in roubles: the company works in roubles.
+        rub = cls.env.ref("base.RUB")
+        rub.active = True
+        cls.company.currency_id = rub
+        cls.warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.company.id)], limit=1
+        )
+        cls.Template = cls.env["product.template"].with_context(active_test=False)
+
+    def _run(self, files, user=None):
+        """One exchange session: receive ``files`` [(name, bytes)], import them all."""
+        user = user or self.exchange_user
+        session, _token = self.env["agora.1c.session"]._agora_1c_start("catalog", user)
+        session = session.with_user(user)
+        session._agora_1c_init()
+        for name, data in files:
+            session._agora_1c_receive_file(name, data)
+        session._agora_1c_import_all()
+        return {record.filename: record for record in session.file_ids}
+
+    def _import_204(self):
+        return self._run(
+            [
+                ("import_files/dr/drill.png", PNG),
+                ("import.xml", fixture("catalog_import_204.xml")),
+                ("offers.xml", fixture("catalog_offers_204.xml")),
+            ]
+        )
+
+    def _template(self, key):
+        return self.Template.search([("agora_1c_id", "=", key)])
+
+    def _stock_moves(self):
+        return self.env["stock.move"].search_count([("is_inventory", "=", True)])
+
+    # --- Import files --------------------------------------------------------
+
+    def test_groups_and_products_204(self):
+        files = self._import_204()
+        drill = self._template("prod-drill")
+        self.assertRecordValues(
+            drill,
+            [
+                {
+                    "name": "Дрель ударная",
+                    "default_code": "DR-100",
+                    "barcode": "4600000000017",
+                    "description_sale": "Мощная дрель",
+                    "type": "consu",
+                    "is_storable": True,
+                    "uom_id": self.env.ref("uom.product_uom_unit").id,
+                }
+            ],
+        )
+        self.assertEqual(drill.categ_id.complete_name, "Инструменты / Дрели")
+        self.assertEqual(drill.categ_id.agora_1c_id, "grp-drills")
+        self.assertEqual(drill.taxes_id.amount, 20)
+        self.assertEqual(drill.taxes_id.type_tax_use, "sale")
+        self.assertTrue(drill.image_1920, "the image is read from the session's work area")
+        self.assertEqual(drill.product_variant_id.agora_1c_id, "prod-drill")
+
+        cable = self._template("prod-cable")
+        self.assertEqual(cable.uom_id, self.env.ref("uom.product_uom_meter"))
+        self.assertFalse(cable.taxes_id, "«Без налога» is no tax")
+        self.assertFalse(cable.barcode, "a barcode used by another product is not taken")
+
+        repair = self._template("prod-repair")
+        self.assertEqual(repair.type, "service")
+        self.assertEqual(repair.uom_id, self.env.ref("uom.product_uom_unit"))
+        self.assertFalse(self._template("prod-gone"), "a deleted product is not created")
+
+        record = files["import.xml"]
+        self.assertEqual(record.state, "done")
+        problems = record.problems
+        self.assertIn("barcode 4600000000017", problems)
+        self.assertIn("unknown unit code 999", problems)
+        self.assertIn("import_files/missing.png", problems)
+        self.assertEqual(record.problem_count, 3)
+
+    def test_characteristics_become_variants(self):
+        self._import_204()
+        shirt = self._template("prod-shirt")
+        self.assertEqual(shirt.product_variant_count, 2)
+        red = shirt.product_variant_ids.filtered(lambda p: p.agora_1c_id == "prod-shirt#char-red")
+        self.assertEqual(red.product_template_attribute_value_ids.name, "Красный")
+        self.assertEqual(red.product_template_attribute_value_ids.attribute_id.name, "Цвет")
+        self.assertEqual(
+            red.product_template_attribute_value_ids.attribute_id.create_variant, "always"
+        )
+        self.assertEqual(red.qty_available, 4)
+
+    def test_offers_prices_and_stock(self):
+        files = self._import_204()
+        retail = self.env["agora.1c.price.type"].search([("external_id", "=", "pt-retail")])
+        wholesale = self.env["agora.1c.price.type"].search([("external_id", "=", "pt-whole")])
+        self.assertEqual(retail.name, "Розничная", "trailing spaces of the name are dropped")
+        self.assertEqual(retail.pricelist_id.name, "Розничная (1C)")
+        self.assertEqual(retail.pricelist_id.currency_id, self.company.currency_id)
+        drill = self._template("prod-drill")
+        variant = drill.product_variant_id
+        self.assertEqual(retail.pricelist_id._get_product_price(variant, 1), 1500.5)
+        self.assertEqual(wholesale.pricelist_id._get_product_price(variant, 1), 1200)
+        blue = self.env["product.product"].search([("agora_1c_id", "=", "prod-shirt#char-blue")])
+        self.assertEqual(retail.pricelist_id._get_product_price(blue, 1), 310)
+        self.assertEqual(drill.qty_available, 7, "a bare Количество goes to the default warehouse")
+        self.assertEqual(
+            self.env["stock.quant"]
+            .search([("product_id", "=", drill.product_variant_id.id), ("quantity", ">", 0)])
+            .location_id,
+            self.warehouse.lot_stock_id,
+        )
+        record = files["offers.xml"]
+        self.assertIn("prod-nowhere is not known", record.problems)
+        self.assertIn("price type pt-unknown is not known", record.problems)
+        self.assertIn("unreadable quantity abc", record.problems)
+
+    def test_second_run_changes_nothing(self):
+        self._import_204()
+        templates = self.Template.search([("agora_1c_id", "!=", False)])
+        items = self.env["product.pricelist.item"].search([])
+        moves = self._stock_moves()
+        # Everything is created in this test's transaction, where "now" does not
+        # move: date the records back to see whether the second run writes them.
+        self.env.flush_all()
+        for table, ids in (
+            ("product_template", templates.ids),
+            ("product_product", templates.product_variant_ids.ids),
+            ("product_pricelist_item", items.ids),
+        ):
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE %s SET write_date = '2000-01-01' WHERE id IN %s",
+                    SQL.identifier(table),
+                    tuple(ids),
+                )
+            )
+        self.env.invalidate_all()
+        files = self._import_204()
+        for record in (files["import.xml"], files["offers.xml"]):
+            self.assertEqual((record.created_count, record.updated_count), (0, 0), record.filename)
+            self.assertGreater(record.skipped_count, 0)
+        for records in (templates, templates.product_variant_ids, items):
+            self.assertEqual(
+                {str(stamp)[:4] for stamp in records.mapped("write_date")},
+                {"2000"},
+                f"no {records._name} was written",
+            )
+        self.assertEqual(self._stock_moves(), moves, "no new inventory move")
+        self.assertEqual(self.env["product.pricelist.item"].search([]), items)
+
+    # --- Encodings, namespaces, warehouses --------------------------------------
+
+    def _warehouses(self):
+        second = self.env["stock.warehouse"].create({"name": "Магазин", "code": "SHOP"})
+        Mapping = self.env["agora.1c.warehouse"]
+        Mapping.create(
+            [
+                {"name": "Основной", "external_id": "wh-main", "warehouse_id": self.warehouse.id},
+                {"name": "Магазин", "external_id": "wh-shop", "warehouse_id": second.id},
+                {
+                    "name": "Пристройка",
+                    "external_id": "wh-annex",
+                    "warehouse_id": self.warehouse.id,
+                },
+            ]
+        )
+        return second
+
+    def _import_208(self, offers=None):
+        return self._run(
+            [
+                ("import.xml", fixture("catalog_import_208_cp1251.xml")),
+                ("offers.xml", offers or fixture("catalog_offers_208_bom.xml")),
+            ]
+        )
+
+    def _qty(self, offer_id, warehouse):
+        product = self.env["product.product"].search([("agora_1c_id", "=", offer_id)])
+        return product.with_context(warehouse_id=warehouse.id).qty_available
+
+    def test_208_namespace_encodings_and_warehouses(self):
+        shop = self._warehouses()
+        files = self._import_208()
+        jacket = self._template("prod-jacket")
+        self.assertEqual(jacket.name, "Куртка зимняя", "windows-1251 is read as declared")
+        self.assertEqual(jacket.categ_id.name, "Одежда")
+        self.assertEqual(jacket.taxes_id.amount, 10)
+        self.assertEqual(
+            sorted(jacket.product_variant_ids.mapped("agora_1c_id")),
+            ["prod-jacket#size-l", "prod-jacket#size-m"],
+        )
+        # Two 1C warehouses feed the main Odoo warehouse: they add up.
+        self.assertEqual(self._qty("prod-jacket#size-m", self.warehouse), 12)
+        self.assertEqual(self._qty("prod-jacket#size-m", shop), 3)
+        self.assertEqual(self._qty("prod-jacket#size-l", self.warehouse), 1)
+        self.assertEqual(self._qty("prod-socks", self.warehouse), 20)
+        self.assertEqual(files["offers.xml"].problem_count, 0, files["offers.xml"].problems)
+
+        moves = self._stock_moves()
+        self._import_208()
+        self.assertEqual(self._stock_moves(), moves, "the same stock creates no move")
+
+        changed = fixture("catalog_offers_208_bom.xml").replace(
+            'ИдСклада="wh-main" КоличествоНаСкладе="10"'.encode(),
+            'ИдСклада="wh-main" КоличествоНаСкладе="6"'.encode(),
+        )
+        self._import_208(offers=changed)
+        self.assertEqual(self._qty("prod-jacket#size-m", self.warehouse), 8)
+        self.assertEqual(self._qty("prod-jacket#size-m", shop), 3)
+        last = self.env["stock.move"].search(
+            [("is_inventory", "=", True)], order="id desc", limit=1
+        )
+        self.assertEqual(self._stock_moves(), moves + 1, "one adjustment, for the difference")
+        self.assertEqual(last.product_uom_qty, 4)
+        self.assertEqual(last.location_id, self.warehouse.lot_stock_id)
+
+    def test_unmapped_warehouse_is_reported(self):
+        self.env["stock.warehouse"].create({"name": "Второй", "code": "WH2"})
+        files = self._import_208()
+        mapping = self.env["agora.1c.warehouse"].search([("external_id", "=", "wh-shop")])
+        self.assertEqual(mapping.name, "Магазин")
+        self.assertFalse(mapping.warehouse_id, "two Odoo warehouses: staff choose")
+        self.assertIn("has no Odoo warehouse", files["offers.xml"].problems)
+        self.assertEqual(self._qty("prod-socks", self.warehouse), 0)
+
+    # --- Deletion, full and partial exports -------------------------------------
+
+    def test_full_export_archives_only_within_its_groups(self):
+        self._import_204()
+        self._import_208()
+        self.assertTrue(self._template("prod-socks").active)
+        # A partial export without the socks archives nothing.
+        partial = fixture("catalog_import_208_cp1251.xml").decode("cp1251")
+        start = partial.index("<Товар>\n        <Ид>prod-socks")
+        end = partial.index("</Товар>", start) + len("</Товар>")
+        without_socks = partial[:start] + partial[end:]
+        self._run(
+            [
+                (
+                    "import.xml",
+                    without_socks.replace('"false"', '"true"').encode("cp1251"),
+                )
+            ]
+        )
+        self.assertTrue(self._template("prod-socks").active)
+        # The full export archives the socks, and nothing of the other groups.
+        files = self._run([("import.xml", without_socks.encode("cp1251"))])
+        self.assertFalse(self._template("prod-socks").active)
+        self.assertTrue(self._template("prod-jacket").active)
+        self.assertTrue(self._template("prod-drill").active)
+        self.assertEqual(files["import.xml"].archived_count, 1)
+        # Sent again, the product comes back.
+        self._import_208()
+        self.assertTrue(self._template("prod-socks").active)
+
+    def test_deletion_markers_archive(self):
+        self._import_204()
+        deleted = fixture("catalog_import_204.xml").replace(
+            "<Товар>\n        <Ид>prod-cable</Ид>".encode(),
+            '<Товар Статус="Удален">\n        <Ид>prod-cable</Ид>'.encode(),
+        )
+        offers = fixture("catalog_offers_204.xml").replace(
+            "<Ид>prod-shirt#char-red</Ид>".encode(),
+            "<Ид>prod-shirt#char-red</Ид><ПометкаУдаления>true</ПометкаУдаления>".encode(),
+        )
+        files = self._run([("import.xml", deleted), ("offers.xml", offers)])
+        self.assertFalse(self._template("prod-cable").active)
+        red = (
+            self.env["product.product"]
+            .with_context(active_test=False)
+            .search([("agora_1c_id", "=", "prod-shirt#char-red")])
+        )
+        self.assertTrue(red, "archived, never deleted")
+        self.assertFalse(red.active)
+        self.assertTrue(self._template("prod-shirt").active)
+        self.assertEqual(files["import.xml"].archived_count, 1)
+        self.assertEqual(files["offers.xml"].archived_count, 1)
+
+    # --- Malformed files and steps ------------------------------------------------
+
+    def test_malformed_xml_creates_nothing(self):
+        broken = fixture("catalog_import_204.xml").replace(
+            "</Товары>".encode(), "</Товар>".encode()
+        )
+        categories = self.env["product.category"].search_count([])
+        with self.assertRaisesRegex(UserError, r"import\.xml.*line \d+"):
+            self._run([("import.xml", broken)])
+        self.assertFalse(self._template("prod-drill"))
+        self.assertEqual(self.env["product.category"].search_count([]), categories)
+
+    def test_import_in_steps(self):
+        session, _token = self.env["agora.1c.session"]._agora_1c_start(
+            "catalog", self.exchange_user
+        )
+        session = session.with_user(self.exchange_user)
+        session._agora_1c_init()
+        session._agora_1c_receive_file("import.xml", fixture("catalog_import_204.xml"))
+        answers = []
+        # Every call's time is up after its first batch.
+        with (
+            patch.object(agora_1c_catalog_import, "BATCH_SIZE", 2),
+            patch.object(
+                self.registry["agora.1c.session"], "_agora_1c_step_seconds", lambda self: -1.0
+            ),
+        ):
+            for _call in range(20):
+                answers.append(session._agora_1c_import("import.xml"))
+                if answers[-1] == "success":
+                    break
+        self.assertEqual(answers[-1], "success")
+        # check, groups, three batches of products, archive
+        self.assertGreaterEqual(answers.count("progress"), 4)
+        record = session.file_ids
+        self.assertEqual(record.created_count, 9)
+        self.assertEqual(record.item_count, 9)
+        self.assertEqual(self._template("prod-shirt").product_variant_count, 2)
