@@ -1,0 +1,1 @@
+from . import agora_1c_import_wizard
