@@ -77,10 +77,13 @@ class Agora1cExchange(http.Controller):
         user = session.user_id
         if not session or not user.active or not user.has_group(EXCHANGE_GROUP):
             return None
-        # The session's calls run as the exchange user, whose group lets it act
-        # on the exchange's own records only; the imports sudo where they say why.
         request.update_env(user=user.id)
-        return session.with_user(user).sudo(False)
+        # sudo: the session is the authenticated exchange user's own (checked
+        # above); its bookkeeping (log, files, counts) is the exchange's, which
+        # the user itself may only read, so that its password, kept in 1C, lets
+        # nobody rewrite the log or the orders a session sent through RPC. The
+        # uid stays the user's: what the exchange creates is theirs.
+        return session.with_user(user).sudo()
 
     @http.route(
         EXCHANGE_ROUTE,

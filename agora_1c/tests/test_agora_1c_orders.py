@@ -63,7 +63,7 @@ class TestAgora1cOrders(AgoraCommon):
         session, _token = (
             self.env["agora.1c.session"].sudo()._agora_1c_start("sale", self.exchange_user)
         )
-        session = session.with_user(self.exchange_user)
+        session = session.with_user(self.exchange_user).sudo()
         session._agora_1c_init()
         return session
 

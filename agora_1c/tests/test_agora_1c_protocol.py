@@ -7,6 +7,7 @@ import zipfile
 
 from lxml import etree
 
+from odoo.exceptions import AccessError
 from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
@@ -44,7 +45,8 @@ class TestAgora1cProtocol(HttpCase):
             cls.env,
             login="onec_http",
             password="onec_http_pw",
-            groups="base.group_user,agora_1c.group_agora_1c_exchange",
+            # The least rights 1C's login may have: a portal user in the group.
+            groups="base.group_portal,agora_1c.group_agora_1c_exchange",
         )
         cls.salesman = new_test_user(
             cls.env,
@@ -137,6 +139,13 @@ class TestAgora1cProtocol(HttpCase):
         )
         # The token is a credential: only its hash is stored.
         self.assertNotIn(token, session.sudo().token_hash)
+        # 1C's login reads its own log, and cannot rewrite it (e.g. through RPC).
+        as_exchange_user = session.with_user(self.exchange_user)
+        self.assertIn("checkauth", as_exchange_user.log)
+        with self.assertRaises(AccessError):
+            as_exchange_user.write({"log": "nothing happened"})
+        with self.assertRaises(AccessError):
+            as_exchange_user.file_ids.create({"session_id": session.id, "filename": "x.xml"})
         # ``sessid`` works where a client does not send cookies back.
         response = self._call("catalog", "init", sessid=token)
         self.assertTrue(self._lines(response)[0].startswith("zip="))
