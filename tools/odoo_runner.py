@@ -236,6 +236,7 @@ Demo logins (login / password):
   client_alfa      / client_alfa      B2B client of ООО «Альфа Строй» (portal /my)
   client_beta      / client_beta      B2B client of ООО «Бета Торг» (portal /my)
   client_gamma     / client_gamma     B2B client of ИП Гаммов Г. П. (portal /my)
+  1c               / 1c               1C's exchange login, for http://localhost:{port}/agora/1c/exchange
 """,
         flush=True,
     )
