@@ -156,9 +156,9 @@ class Agora1cSession(models.Model):
     @api.model
     def _agora_1c_step_seconds(self):
         try:
-            seconds = float(self._agora_1c_param("step_seconds", 20) or 20)
+            seconds = float(self._agora_1c_param("step_seconds", 15) or 15)
         except ValueError:
-            seconds = 20
+            seconds = 15
         # 0 imports one batch per call (tests, slow proxies).
         return max(seconds, 0)
 

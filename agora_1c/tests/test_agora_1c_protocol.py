@@ -3,6 +3,7 @@
 import base64
 import io
 import os
+import shutil
 import zipfile
 
 from lxml import etree
@@ -10,7 +11,7 @@ from lxml import etree
 from odoo.exceptions import AccessError
 from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
-from odoo.tools import mute_logger
+from odoo.tools import config, mute_logger
 
 from odoo.addons.agora_1c.controllers.exchange import COOKIE_NAME
 
@@ -56,6 +57,12 @@ class TestAgora1cProtocol(HttpCase):
         )
         cls.env["ir.config_parameter"].sudo().set_param("agora_1c.file_limit", 4096)
         cls.env["ir.config_parameter"].sudo().set_param("agora_1c.use_zip", "True")
+
+    def setUp(self):
+        super().setUp()
+        # The sessions' work areas are files, which the test's rollback leaves.
+        work_root = os.path.join(config["data_dir"], "agora_1c", self.env.cr.dbname)
+        self.addCleanup(shutil.rmtree, work_root, True)
 
     # --- 1C's side of the conversation -----------------------------------
 
