@@ -78,12 +78,27 @@ class Agora1cExchange(http.Controller):
         if not session or not user.active or not user.has_group(EXCHANGE_GROUP):
             return None
         request.update_env(user=user.id)
+        self._speak_language_of(user)
+        session = request.env["agora.1c.session"].browse(session.id)
         # sudo: the session is the authenticated exchange user's own (checked
         # above); its bookkeeping (log, files, counts) is the exchange's, which
         # the user itself may only read, so that its password, kept in 1C, lets
         # nobody rewrite the log or the orders a session sent through RPC. The
         # uid stays the user's: what the exchange creates is theirs.
-        return session.with_user(user).sudo()
+        return session.sudo()
+
+    def _speak_language_of(self, user=None):
+        """1C shows our answers to its user: speak the exchange user's language,
+        or before authentication the database's default language (1C sends no
+        Accept-Language)."""
+        if user:
+            lang = user.lang
+        else:
+            # sudo: the default language of new contacts is a setting anyone's
+            # answers may follow; it is only read.
+            lang = request.env["ir.default"].sudo()._get("res.partner", "lang")
+        if lang and lang != request.env.lang and request.env["res.lang"]._get_code(lang):
+            request.update_context(lang=lang)
 
     @http.route(
         EXCHANGE_ROUTE,
@@ -98,6 +113,7 @@ class Agora1cExchange(http.Controller):
     def agora_1c_exchange(self, type=None, mode=None, **kwargs):
         if not request.db:
             return self._failure("No database selected: add ?db=<name> to the URL.")
+        self._speak_language_of()
         exchange_type = (type or "").strip().lower()
         mode = (mode or "").strip().lower()
         if exchange_type not in ("catalog", "sale", "get_catalog", "import"):

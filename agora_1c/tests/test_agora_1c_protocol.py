@@ -175,6 +175,23 @@ class TestAgora1cProtocol(HttpCase):
         self.assertEqual(response.status_code, 401)
         self.assertEqual(self._lines(response)[0], "failure")
 
+    @mute_logger(
+        "odoo.addons.base.models.res_users", "odoo.addons.agora_1c.models.agora_1c_session"
+    )
+    def test_answers_speak_the_language_of_1c_s_user(self):
+        """1C shows the answers to its user: in Russian for a Russian supplier."""
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.env["ir.module.module"]._load_module_terms(["agora_1c"], ["ru_RU"])
+        self.exchange_user.lang = "ru_RU"
+        token = self._checkauth()
+        self._init(token)
+        response = self._call("catalog", "file", token=token, data=b"<x/>", filename="../x.xml")
+        self.assertEqual(self._lines(response), ["failure", "Недопустимое имя файла ../x.xml."])
+        # Before authentication, in the database's default language.
+        self.env["ir.default"].set("res.partner", "lang", "ru_RU")
+        response = self._call("catalog", "checkauth", headers=self._basic("onec_http", "wrong"))
+        self.assertEqual(self._lines(response), ["failure", "Неверный логин или пароль."])
+
     @mute_logger("odoo.addons.agora_1c.models.agora_1c_session")
     def test_user_outside_the_exchange_group_is_refused(self):
         response = self._call(
