@@ -448,7 +448,12 @@ class Agora1cSession(models.Model):
         if record.state == "received":
             record.write({"state": "importing", "date_start": fields.Datetime.now()})
         path = self._agora_1c_work_path(record.filename)
-        if record.kind in ("import", "offers", "prices", "rests"):
+        if self.exchange_type == "sale" and record.filename.lower().endswith(".xml"):
+            # In an order exchange every XML file is 1C's changes to orders,
+            # whatever 1C's release names it (orders-<id>.xml, documents.xml).
+            self.env["agora.1c.order.import"]._agora_1c_import_orders(record, path)
+            done = True
+        elif record.kind in ("import", "offers", "prices", "rests"):
             done = self.env["agora.1c.catalog.import"]._agora_1c_import_file(
                 record, path, deadline
             )

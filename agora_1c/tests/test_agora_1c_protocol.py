@@ -435,3 +435,13 @@ class TestAgora1cProtocol(HttpCase):
         response = self._call("sale", "file", token=token, data=change, filename="orders.xml")
         self.assertEqual(self._lines(response)[0], "success", response.text)
         self.assertEqual(order.agora_1c_number, "ЗК-000123")
+        # Newer clients send a version, store the file under any name, then import it.
+        change = change.replace("ЗК-000123".encode("cp1251"), "ЗК-000124".encode("cp1251"))
+        response = self._call(
+            "sale", "file", token=token, data=change, filename="1c_changes.xml", version="3.1"
+        )
+        self.assertEqual(self._lines(response)[0], "success", response.text)
+        self.assertEqual(order.agora_1c_number, "ЗК-000123", "stored, not yet imported")
+        response = self._call("sale", "import", token=token, filename="1c_changes.xml")
+        self.assertEqual(self._lines(response)[0], "success", response.text)
+        self.assertEqual(order.agora_1c_number, "ЗК-000124")
