@@ -2,6 +2,7 @@
 """Run every Agora benchmark and print the figures (``make bench``).
 
     python3 bench/run.py [--scale 1.0] [--seed 42] [--only catalog,cart,upload,cron,load]
+    python3 bench/run.py --only 1c        # the 1C exchange benchmark (bench_1c.py)
 
 1. Generates the dataset into ``agora_bench`` (or reuses it when it holds the
    same seed, scale and format; see generate.py).
@@ -423,6 +424,14 @@ def main():
     args = parser.parse_args()
     odoo_cmd.check_odoo()
     steps = [s for s in args.only.split(",") if s]
+    if "1c" in steps:
+        # The 1C exchange benchmark has a database of its own: see bench_1c.py.
+        import bench_1c  # noqa: PLC0415
+
+        steps.remove("1c")
+        rc_1c = bench_1c.run(scale=args.scale, seed=args.seed, port=args.port, keep=args.keep)
+        if not steps:
+            return rc_1c
     if args.db == "agora_bench" and args.scale != 1.0:
         args.db = f"agora_bench_{str(args.scale).replace('.', '_')}"
     run_db = f"{args.db}_run"
