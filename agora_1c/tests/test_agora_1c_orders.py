@@ -380,3 +380,28 @@ class TestAgora1cOrders(AgoraCommon):
             order,
             [{"agora_1c_conflict": False, "agora_1c_number": "УТ-000125", "agora_state": "paid"}],
         )
+
+    def test_query_costs_the_same_per_order(self):
+        """1C's query reads the orders it sends with a bounded number of queries
+        per order, whatever their number: the export prefetches."""
+
+        def measure(count):
+            for _index in range(count):
+                self._reserved_order(lines=[(self.hammer, 1), (self.drill, 1)])
+            session = self._session()
+            self.env.flush_all()
+            before = self.cr.sql_log_count
+            __, __, root = self._query(session)
+            self.env.flush_all()
+            queries = self.cr.sql_log_count - before
+            self.assertEqual(len(find_all(root, "Документ")), count)
+            session._agora_1c_confirm_orders()
+            return queries
+
+        measure(1)  # caches, the first document's units and taxes
+        counts = {count: measure(count) for count in (2, 5, 8)}
+        first, second = counts[5] - counts[2], counts[8] - counts[5]
+        self.assertAlmostEqual(first, second, delta=3, msg=f"not flat: {counts}")
+        # Three more orders, with their client and lines: a bound with margin
+        # against a query per line or per product, not a figure to meet.
+        self.assertLessEqual(max(first, second), 3 * 6, counts)
