@@ -26,6 +26,7 @@ under 10% and every later offers file lost more, so it is not done.
 """
 
 import base64
+import hashlib
 import logging
 import os
 import time
@@ -478,7 +479,8 @@ class Agora1cCatalogImport(models.AbstractModel):
             )
             return None
         with open(image_path, "rb") as handle:
-            return base64.b64encode(handle.read())
+            data = handle.read()
+        return base64.b64encode(data), hashlib.sha1(data).hexdigest()
 
     def _agora_1c_template_vals(self, job, row, categories):
         """What 1C says of a product, as product.template values (None: not said)."""
@@ -505,13 +507,21 @@ class Agora1cCatalogImport(models.AbstractModel):
             vals["taxes_id"] = taxes.ids
         image = self._agora_1c_image(job, row)
         if image:
-            vals["image_1920"] = image
+            vals["image_1920"], vals["agora_1c_image_checksum"] = image
         return vals
 
     @api.model
     def _agora_1c_diff(self, record, vals):
         """The values of ``vals`` that differ from ``record``'s."""
         changed = {}
+        if "agora_1c_image_checksum" in vals:
+            # Odoo keeps pictures resized: 1C's picture is compared with the
+            # last one by the checksum of 1C's file, and the picture not read.
+            vals = dict(vals)
+            image = vals.pop("image_1920")
+            checksum = vals.pop("agora_1c_image_checksum")
+            if checksum != record.agora_1c_image_checksum:
+                changed.update(image_1920=image, agora_1c_image_checksum=checksum)
         for name, value in vals.items():
             field = record._fields[name]
             current = record[name]

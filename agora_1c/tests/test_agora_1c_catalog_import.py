@@ -1,8 +1,11 @@
 """The catalog import: groups, products, variants, prices and stock from 1C's files."""
 
 import base64
+import io
 import os
 from unittest.mock import patch
+
+from PIL import Image
 
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
@@ -51,10 +54,10 @@ class TestAgora1cCatalogImport(TransactionCase):
         session._agora_1c_import_all()
         return {record.filename: record for record in session.file_ids}
 
-    def _import_204(self):
+    def _import_204(self, picture=PNG):
         return self._run(
             [
-                ("import_files/dr/drill.png", PNG),
+                ("import_files/dr/drill.png", picture),
                 ("import.xml", fixture("catalog_import_204.xml")),
                 ("offers.xml", fixture("catalog_offers_204.xml")),
             ]
@@ -180,6 +183,32 @@ class TestAgora1cCatalogImport(TransactionCase):
             )
         self.assertEqual(self._stock_moves(), moves, "no new inventory move")
         self.assertEqual(self.env["product.pricelist.item"].search([]), items)
+
+    def _picture(self, width, height, color):
+        buffer = io.BytesIO()
+        Image.new("RGB", (width, height), color).save(buffer, "PNG")
+        return buffer.getvalue()
+
+    def test_big_picture_is_written_once(self):
+        """Odoo keeps a picture over 1920 px resized: a re-run must still see
+        that 1C's picture did not change, and a new picture must replace it."""
+        big = self._picture(2400, 30, "red")
+        self._import_204(picture=big)
+        drill = self._template("prod-drill")
+        width = Image.open(io.BytesIO(base64.b64decode(drill.image_1920))).width
+        self.assertEqual(width, 1920, "Odoo keeps it resized")
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL("UPDATE product_template SET write_date = '2000-01-01' WHERE id = %s", drill.id)
+        )
+        self.env.invalidate_all()
+        files = self._import_204(picture=big)
+        self.assertEqual(files["import.xml"].updated_count, 0)
+        self.assertEqual(str(drill.write_date)[:4], "2000", "the same picture is not written")
+        files = self._import_204(picture=self._picture(2400, 30, "blue"))
+        self.assertEqual(files["import.xml"].updated_count, 1)
+        pixel = Image.open(io.BytesIO(base64.b64decode(drill.image_1920))).getpixel((0, 0))
+        self.assertEqual(pixel, (0, 0, 255), "the new picture replaced the old one")
 
     # --- Encodings, namespaces, warehouses --------------------------------------
 
