@@ -29,6 +29,7 @@ import base64
 import hashlib
 import logging
 import os
+import re
 import time
 from collections import defaultdict
 
@@ -683,15 +684,11 @@ class Agora1cCatalogImport(models.AbstractModel):
                 self._agora_1c_line_problem(
                     job, row, self.env._("product %(product)s is not known", product=row["key"])
                 )
-            elif not row["characteristics"]:
-                self._agora_1c_line_problem(
-                    job,
-                    row,
-                    self.env._(
-                        "variant %(offer)s has no characteristics: skipped", offer=row["offer_id"]
-                    ),
-                )
             else:
+                if not row["characteristics"]:
+                    row["characteristics"] = self._agora_1c_characteristic_from_name(
+                        row, templates[row["key"]]
+                    )
                 missing.append(row)
         if not missing:
             return found
@@ -755,6 +752,21 @@ class Agora1cCatalogImport(models.AbstractModel):
                 job["counts"]["created"] += 1
                 job.setdefault("new_offers", set()).add(row["offer_id"])
         return found
+
+    def _agora_1c_characteristic_from_name(self, row, template):
+        """The characteristic of an offer that names none: 1C:УТ 11 often sends a
+        variant as "Ботфорты (38)" without ``ХарактеристикиТовара``, as 1C-Bitrix
+        reads it. The variant's value is the name's last brackets, else its name
+        when it is not the product's, else 1C's id of the characteristic."""
+        name = row.get("name") or ""
+        match = re.search(r"\(([^()]+)\)\s*$", name)
+        if match:
+            value = match.group(1).strip()
+        elif name and name != template.name:
+            value = name
+        else:
+            value = row["characteristic"]
+        return [(self.env._("Characteristic"), value)]
 
     def _agora_1c_attribute_values(self, pairs):
         """{(attribute name, value name): product.attribute.value}, created when new."""
@@ -979,6 +991,7 @@ class Agora1cCatalogImport(models.AbstractModel):
             "key": key,
             "characteristic": characteristic,
             "offer_id": clean_code(raw_id),
+            "name": text(element, "Наименование"),
             "line": element.sourceline,
             "deleted": is_deleted(element),
             "characteristics": self._agora_1c_read_characteristics(element),

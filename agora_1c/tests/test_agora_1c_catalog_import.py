@@ -184,6 +184,38 @@ class TestAgora1cCatalogImport(TransactionCase):
         self.assertEqual(self._stock_moves(), moves, "no new inventory move")
         self.assertEqual(self.env["product.pricelist.item"].search([]), items)
 
+    def test_offers_named_like_1c_ut_become_variants(self):
+        """1C:УТ 11 sends a variant as "Дрель ударная (38)" with no characteristic
+        values: it becomes a variant whose value is the name's brackets."""
+        self._import_204()
+        offers = """<?xml version="1.0" encoding="UTF-8"?>
+<КоммерческаяИнформация xmlns="urn:1C.ru:commerceml_2" ВерсияСхемы="2.07">
+  <ПакетПредложений СодержитТолькоИзменения="true"><Ид>cat-1#</Ид><ИдКаталога>cat-1</ИдКаталога>
+    <Предложения>
+      <Предложение><Ид>prod-drill#c38</Ид><Наименование>Дрель ударная (38)</Наименование>
+        <Количество>3</Количество></Предложение>
+      <Предложение><Ид>prod-drill#c40</Ид><Наименование>Дрель ударная (40)</Наименование>
+        <Количество>5</Количество></Предложение>
+    </Предложения>
+  </ПакетПредложений>
+</КоммерческаяИнформация>""".encode()
+        files = self._run([("offers.xml", offers)])
+        self.assertFalse(files["offers.xml"].problems)
+        variants = self.env["product.product"].search(
+            [("agora_1c_id", "in", ("prod-drill#c38", "prod-drill#c40"))], order="agora_1c_id"
+        )
+        self.assertEqual(
+            variants.product_template_attribute_value_ids.mapped("name"), ["38", "40"]
+        )
+        self.assertEqual(variants.mapped("qty_available"), [3.0, 5.0])
+        self.assertEqual(variants.product_tmpl_id, self._template("prod-drill"))
+        # Again: the same variants, nothing created.
+        files = self._run([("offers.xml", offers)])
+        self.assertEqual(files["offers.xml"].created_count, 0)
+        self.assertEqual(
+            self.env["product.product"].search_count([("agora_1c_id", "like", "prod-drill#")]), 2
+        )
+
     def _picture(self, width, height, color):
         buffer = io.BytesIO()
         Image.new("RGB", (width, height), color).save(buffer, "PNG")
