@@ -805,7 +805,8 @@ class Agora1cCatalogImport(models.AbstractModel):
     # --- Full export -------------------------------------------------------------
 
     def _agora_1c_phase_archive(self, job):
-        """A full export archives the products it does not hold, within its groups."""
+        """A full export archives the products it does not hold, within the groups of
+        the products it holds."""
         seen = set()
         groups = set()
         without_group = False
@@ -831,10 +832,6 @@ class Agora1cCatalogImport(models.AbstractModel):
                 else:
                     without_group = True
                 _drop(element)
-            elif name == "Группа" and parent_name == "Группы":
-                group = clean_code(text(element, "Ид"))
-                if group:
-                    groups.add(group)
             elif name == "Каталог":
                 full = only_changes(element) is False
         setting = self.env["agora.1c.session"]._agora_1c_param("full_export_archive", "True")
@@ -844,7 +841,10 @@ class Agora1cCatalogImport(models.AbstractModel):
         scope = []
         categories = self.env["product.category"].search([("agora_1c_id", "in", list(groups))])
         if categories:
-            scope.append([("categ_id", "child_of", categories.ids)])
+            # The groups of the products the file holds, not every group of its
+            # classifier, nor their subgroups: exporting one group from 1C must
+            # not archive the others (woocommerce-1c#56).
+            scope.append([("categ_id", "in", categories.ids)])
         if without_group:
             scope.append([("categ_id", "=", False)])
         if not scope:

@@ -337,8 +337,15 @@ class TestAgora1cCatalogImport(TransactionCase):
             ]
         )
         self.assertTrue(self._template("prod-socks").active)
-        # The full export archives the socks, and nothing of the other groups.
-        files = self._run([("import.xml", without_socks.encode("cp1251"))])
+        # The full export archives the socks, and nothing of the other groups,
+        # even those its classifier lists (woocommerce-1c#56).
+        clothes = "<Группа><Ид>grp-clothes</Ид>"
+        self.assertIn(clothes, without_socks)
+        full = without_socks.replace(
+            clothes,
+            f"<Группа><Ид>grp-drills</Ид><Наименование>Дрели</Наименование></Группа>{clothes}",
+        )
+        files = self._run([("import.xml", full.encode("cp1251"))])
         self.assertFalse(self._template("prod-socks").active)
         self.assertTrue(self._template("prod-jacket").active)
         self.assertTrue(self._template("prod-drill").active)
