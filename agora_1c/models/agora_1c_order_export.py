@@ -1,3 +1,5 @@
+import re
+
 import pytz
 from lxml import etree
 
@@ -42,6 +44,16 @@ ENCODINGS = {
     "cp1251": ("windows-1251", b""),
     "utf-8-sig": ("UTF-8", b"\xef\xbb\xbf"),
 }
+
+
+# Characters XML 1.0 cannot hold (lxml refuses them): a control character
+# pasted into a client's address must not stop every order going to 1C.
+XML_FORBIDDEN_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(value):
+    """``value`` as text XML can hold."""
+    return XML_FORBIDDEN_RE.sub("", str(value))
 
 
 class Agora1cOrderExport(models.AbstractModel):
@@ -102,9 +114,9 @@ class Agora1cOrderExport(models.AbstractModel):
     def _agora_1c_add(self, parent, tag, value=None, **attributes):
         element = etree.SubElement(parent, tag)
         for key, attr_value in attributes.items():
-            element.set(key, attr_value)
+            element.set(key, xml_text(attr_value))
         if value is not None and value is not False:
-            element.text = str(value)
+            element.text = xml_text(value)
         return element
 
     @api.model

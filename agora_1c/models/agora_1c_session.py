@@ -107,6 +107,11 @@ class Agora1cSession(models.Model):
         "exported when 1C confirms with success, and only then.",
     )
     query_date = fields.Datetime(readonly=True)
+    order_versions = fields.Json(
+        readonly=True,
+        help="Technical: the version (last change) of each order the last query sent, "
+        "so that success marks sent only the orders unchanged since.",
+    )
     orders_confirmed = fields.Boolean(readonly=True)
     created_count = fields.Integer(string="Created", compute="_compute_counts", store=True)
     updated_count = fields.Integer(string="Updated", compute="_compute_counts", store=True)
@@ -508,6 +513,9 @@ class Agora1cSession(models.Model):
             {
                 "order_ids": [fields.Command.set(orders.ids)],
                 "query_date": now,
+                "order_versions": {
+                    str(order.id): order.write_date.isoformat() for order in orders
+                },
                 "orders_confirmed": False,
             }
         )
@@ -521,7 +529,7 @@ class Agora1cSession(models.Model):
         session = self.sudo()
         orders = session.order_ids
         if session.query_date and not session.orders_confirmed:
-            orders._agora_1c_mark_exported(session.query_date)
+            orders._agora_1c_mark_exported(session.order_versions or {})
             session.orders_confirmed = True
         self._agora_1c_log(_("success: %(count)s orders marked as sent", count=len(orders)))
         return orders

@@ -93,21 +93,33 @@ class SaleOrder(models.Model):
         )
         return self.browse([row[0] for row in self.env.cr.fetchall()])
 
-    def _agora_1c_mark_exported(self, date):
-        """1C confirmed it received these orders (``mode=success``) as sent at ``date``.
+    def _agora_1c_mark_exported(self, versions):
+        """1C confirmed it received these orders (``mode=success``), each in the
+        version the query read: ``versions`` maps an order's id (text) to the
+        ``write_date`` it had then.
 
-        Written without touching ``write_date``: the mark is the exchange's own
-        bookkeeping, not a change of the order to send again. An order changed
-        after ``date`` (between the query and 1C's answer) keeps a later
-        ``write_date`` and goes in the next query.
+        An order counts as sent up to that version, and only if it is still the
+        current one: a change committed after the query read the order (by a
+        transaction that may have started before it) keeps a later or another
+        ``write_date`` and goes in the next query. The mark is written without
+        touching ``write_date``: it is the exchange's bookkeeping, not a change
+        of the order to send again.
         """
-        if not self:
+        known = [(order.id, versions.get(str(order.id))) for order in self]
+        known = [(order_id, version) for order_id, version in known if version]
+        if not known:
             return
+        self.flush_recordset(["write_date"])
         self.env.cr.execute(
             SQL(
-                "UPDATE sale_order SET agora_1c_exported_date = %s WHERE id IN %s",
-                fields.Datetime.to_datetime(date),
-                tuple(self.ids),
+                """
+                UPDATE sale_order AS so
+                   SET agora_1c_exported_date = sent.version
+                  FROM unnest(%s::int[], %s::timestamp[]) AS sent(id, version)
+                 WHERE so.id = sent.id AND so.write_date = sent.version
+                """,
+                [order_id for order_id, _version in known],
+                [version for _order_id, version in known],
             )
         )
         self.invalidate_recordset(["agora_1c_exported_date"])

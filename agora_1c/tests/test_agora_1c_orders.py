@@ -206,6 +206,30 @@ class TestAgora1cOrders(AgoraCommon):
         __, __, root = self._query()
         self.assertIn(order.name, self._documents(root))
 
+    def test_change_committed_during_the_query_is_sent_again(self):
+        """A change the query could not see (committed by a transaction that
+        started before it) is not marked as sent by 1C's success."""
+        order = self._reserved_order()
+        session, __, root = self._query()
+        self.assertIn(order.name, self._documents(root))
+        earlier = order.write_date - datetime.timedelta(seconds=1)
+        with patch.object(type(self.env.cr), "now", return_value=earlier):
+            order.with_user(self.salesman).client_order_ref = "PO-88"
+            self._flush_tracking()
+        session._agora_1c_confirm_orders()
+        self.assertFalse(order.agora_1c_exported_date)
+        __, __, root = self._query()
+        self.assertIn(order.name, self._documents(root), "the change goes to 1C")
+
+    def test_control_characters_do_not_stop_the_export(self):
+        order = self._reserved_order()
+        (
+            self.client_alfa | order.partner_id.sudo(False).with_env(self.env)
+        ).street = "ул. Ленина,\x0b д. 1"
+        __, data, root = self._query()
+        self.assertIn(order.name, self._documents(root))
+        self.assertIn("ул. Ленина, д. 1".encode("cp1251"), data)
+
     # --- changes from 1C -----------------------------------------------------
 
     def test_import_payment_shipment_and_unknown(self):
