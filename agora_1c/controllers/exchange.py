@@ -9,6 +9,7 @@ are ``agora.1c.session``'s methods.
 
 import base64
 import binascii
+import hashlib
 import logging
 
 from odoo import _, http
@@ -23,11 +24,32 @@ COOKIE_NAME = "agora_1c_session"
 EXCHANGE_GROUP = "agora_1c.group_agora_1c_exchange"
 
 
+# What a call other than an authenticated ``mode=file`` may carry: 1C sends
+# them without a body.
+SMALL_BODY = 64 * 1024
+
+
 def _max_content_length(_controller):
-    """A chunk is at most the file limit 1C was told at ``init``, plus headers' slack."""
-    # sudo: the file limit is a system parameter the exchange answers to anyone
-    # that reaches ``init``; reading it here only bounds the request's body.
-    return request.env["agora.1c.session"].sudo()._agora_1c_file_limit() + 1024 * 1024
+    """Only an authenticated ``mode=file`` call may bring a body as big as the
+    file limit 1C was told at ``init`` (plus slack for headers): an anonymous
+    caller cannot make a worker read 100 MB."""
+    httprequest = request.httprequest
+    if (httprequest.args.get("mode") or "").strip().lower() != "file":
+        return SMALL_BODY
+    # sudo: finding the session the cookie names is how the exchange
+    # authenticates; the file limit is a system parameter. Both only bound the
+    # request's body here; the controller checks the session's user.
+    Session = request.env["agora.1c.session"].sudo()
+    if not Session._agora_1c_find(httprequest.cookies.get(COOKIE_NAME)):
+        return SMALL_BODY
+    return Session._agora_1c_file_limit() + 1024 * 1024
+
+
+def sessid_for(token):
+    """The ``sessid`` 1C-Bitrix-style clients repeat in their URLs. URLs end up in
+    logs, so it is derived from the session's token and is not a credential:
+    only the cookie authenticates."""
+    return hashlib.sha256(f"agora_1c sessid {token}".encode()).hexdigest()[:32]
 
 
 class Agora1cExchange(http.Controller):
@@ -69,8 +91,8 @@ class Agora1cExchange(http.Controller):
         return (login, password) if sep else (None, None)
 
     def _session(self, kwargs):
-        """The open session 1C's cookie (or its ``sessid`` parameter) names."""
-        token = request.httprequest.cookies.get(COOKIE_NAME) or kwargs.get("sessid")
+        """The open session 1C's cookie names (the cookie only: see ``sessid_for``)."""
+        token = request.httprequest.cookies.get(COOKIE_NAME)
         # sudo: the caller is anonymous to Odoo (auth="none"); the token is the
         # credential, checked against its hash by _agora_1c_find.
         session = request.env["agora.1c.session"].sudo()._agora_1c_find(token)
@@ -147,7 +169,9 @@ class Agora1cExchange(http.Controller):
                 headers=[("WWW-Authenticate", 'Basic realm="1C exchange"')],
             )
         credential = {"type": "password", "login": login, "password": password}
-        user_agent_env = {"interactive": False, "base_location": request.httprequest.url_root}
+        # No base_location: Odoo would take 1C's view of the host as web.base.url
+        # when the login is an administrator's.
+        user_agent_env = {"interactive": False}
         try:
             # Odoo's own login, with its cooldown after repeated failures.
             auth_info = request.env["res.users"].authenticate(credential, user_agent_env)
@@ -167,7 +191,7 @@ class Agora1cExchange(http.Controller):
         session, token = Session._agora_1c_start(exchange_type, user, info)
         _logger.info("1C exchange: %s authenticated, session %s", login, session.id)
         return self._text(
-            "success", COOKIE_NAME, token, f"sessid={token}", f"timestamp={session.id}"
+            "success", COOKIE_NAME, token, f"sessid={sessid_for(token)}", f"timestamp={session.id}"
         )
 
     def _dispatch(self, session, exchange_type, mode, kwargs):
@@ -185,9 +209,14 @@ class Agora1cExchange(http.Controller):
             if not filename:
                 raise UserError(_("The file name is missing (filename=)."))
             record = session._agora_1c_receive_file(filename, data)
-            if exchange_type == "sale" and record.kind != "archive" and not kwargs.get("version"):
-                # The old protocol: 1C's order changes are imported at once.
-                session._agora_1c_import(record.filename)
+            if exchange_type == "sale" and not kwargs.get("version"):
+                # The old protocol: 1C's order changes are imported at once,
+                # zipped (init answered zip=yes) or not.
+                if record.kind == "archive":
+                    for name in session._agora_1c_unpack_archives():
+                        session._agora_1c_import(name)
+                else:
+                    session._agora_1c_import(record.filename)
             return self._text("success")
         if mode == "import":
             filename = kwargs.get("filename")

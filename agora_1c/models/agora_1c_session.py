@@ -200,13 +200,28 @@ class Agora1cSession(models.Model):
 
     @api.model
     def _agora_1c_refuse(self, login, reason, request_info=None):
-        """Record a refused checkauth: staff see the attempts in the log."""
+        """Record a refused checkauth: staff see the attempts in the log, one
+        session per login, address and hour with the count of attempts, so
+        that a flood of attempts cannot flood the log."""
         info = request_info or {}
+        login = (login or "")[:100]
+        recent = self.search(
+            [
+                ("state", "=", "refused"),
+                ("login", "=", login),
+                ("remote_addr", "=", info.get("remote_addr")),
+                ("date_start", ">", fields.Datetime.now() - timedelta(hours=1)),
+            ],
+            limit=1,
+        )
+        if recent:
+            recent.write({"call_count": recent.call_count + 1, "date_last": fields.Datetime.now()})
+            return recent
         session = self.create(
             {
                 "exchange_type": "catalog",
                 "state": "refused",
-                "login": (login or "")[:100],
+                "login": login,
                 "remote_addr": info.get("remote_addr"),
                 "user_agent": (info.get("user_agent") or "")[:250],
                 "message": reason,
@@ -272,7 +287,11 @@ class Agora1cSession(models.Model):
     def _agora_1c_init(self):
         """``mode=init``: start a clean work area; answer what the exchange accepts."""
         self.ensure_one()
-        self._agora_1c_wipe_work_dir()
+        # As 1C-Bitrix empties its folder at init: no work area outlives its use
+        # for long, whatever the cleaning job's schedule.
+        # Older sessions were cleaned by earlier calls or by the daily job.
+        since = fields.Datetime.now() - 2 * SESSION_LIFETIME
+        (self._agora_1c_stale_sessions(since) | self)._agora_1c_wipe_work_dir()
         self.file_ids.unlink()
         os.makedirs(self._agora_1c_work_dir(), exist_ok=True)
         self.write(
@@ -311,7 +330,13 @@ class Agora1cSession(models.Model):
         restart = not record or (
             record.state != "received" or data.lstrip(b"\xef\xbb\xbf").startswith(b"<?xml")
         )
-        with open(target, "wb" if restart else "ab") as handle:
+        with open(target, "wb" if restart else "r+b") as handle:
+            if not restart:
+                # At the size the database knows: when Odoo replays a request
+                # after a serialization failure, the database forgets the
+                # first attempt but the file would keep its chunk twice.
+                handle.seek(record.size)
+                handle.truncate()
             handle.write(data)
         size = os.path.getsize(target)
         values = {
@@ -353,9 +378,11 @@ class Agora1cSession(models.Model):
 
         Each member's name is sanitised like a file name; the total size and
         the number of members are bounded. A damaged or truncated archive
-        fails the session before anything is imported.
+        fails the session before anything is imported. Returns the names of
+        the XML files unpacked.
         """
         self.ensure_one()
+        xml_names = []
         for archive in self.file_ids.filtered(
             lambda f: f.kind == "archive" and f.state == "received"
         ):
@@ -407,6 +434,7 @@ class Agora1cSession(models.Model):
                     if name not in existing and file_kind(name) != "image"
                 ]
             )
+            xml_names += [name for name in unpacked if name.lower().endswith(".xml")]
             archive.write({"state": "done", "item_count": len(unpacked)})
             self._agora_1c_log(
                 _(
@@ -415,6 +443,7 @@ class Agora1cSession(models.Model):
                     count=len(unpacked),
                 )
             )
+        return xml_names
 
     def _agora_1c_file_named(self, filename):
         """The session's file 1C names in ``mode=import`` (after unpacking)."""
@@ -547,13 +576,23 @@ class Agora1cSession(models.Model):
         old = self.search([("date_start", "<", limit)])
         old._agora_1c_wipe_work_dir()
         old.unlink()
-        # Work areas of finished sessions are not kept for long: their files are
-        # imported, and 1C sends them again next time.
-        finished = self.search(
-            [
+        self._agora_1c_stale_sessions()._agora_1c_wipe_work_dir()
+        return True
+
+    @api.model
+    def _agora_1c_stale_sessions(self, since=None):
+        """The sessions (started after ``since``) whose work area is no longer
+        needed: finished an hour ago (their files are imported), or past their
+        lifetime (1C cannot resume them; it starts a new session and sends its
+        files again)."""
+        now = fields.Datetime.now()
+        return self.search(
+            ([("date_start", ">", since)] if since else [])
+            + [
+                "|",
+                ("date_start", "<", now - SESSION_LIFETIME),
+                "&",
                 ("state", "!=", "open"),
-                ("date_last", "<", fields.Datetime.now() - timedelta(days=1)),
+                ("date_last", "<", now - timedelta(hours=1)),
             ]
         )
-        finished._agora_1c_wipe_work_dir()
-        return True

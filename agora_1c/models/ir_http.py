@@ -10,7 +10,10 @@ class IrHttp(models.AbstractModel):
     @classmethod
     def _pre_dispatch(cls, rule, args):
         result = super()._pre_dispatch(rule, args)
-        if rule.rule == EXCHANGE_ROUTE:
+        if (
+            rule.rule == EXCHANGE_ROUTE
+            and (request.httprequest.args.get("mode") or "").strip().lower() == "file"
+        ):
             # 1C posts files as a raw body, sometimes labelled
             # application/x-www-form-urlencoded. Odoo parses form bodies into
             # parameters before the controller runs, which would consume the

@@ -1,6 +1,7 @@
 """The exchange driven over HTTP, call by call, as 1C:Enterprise drives it."""
 
 import base64
+import contextlib
 import io
 import os
 import shutil
@@ -153,9 +154,16 @@ class TestAgora1cProtocol(HttpCase):
             as_exchange_user.write({"log": "nothing happened"})
         with self.assertRaises(AccessError):
             as_exchange_user.file_ids.create({"session_id": session.id, "filename": "x.xml"})
-        # ``sessid`` works where a client does not send cookies back.
+        # ``sessid`` ends up in URLs, hence in logs: it is not the token, and
+        # only the cookie authenticates.
+        response = self._call(
+            "catalog", "checkauth", headers=self._basic("onec_http", "onec_http_pw")
+        )
+        lines = self._lines(response)
+        self.assertTrue(lines[3].startswith("sessid="), lines)
+        self.assertNotIn(lines[2], lines[3], "the sessid is not the token")
         response = self._call("catalog", "init", sessid=token)
-        self.assertTrue(self._lines(response)[0].startswith("zip="))
+        self.assertEqual(response.status_code, 401)
 
     @mute_logger(
         "odoo.addons.base.models.res_users", "odoo.addons.agora_1c.models.agora_1c_session"
@@ -170,6 +178,10 @@ class TestAgora1cProtocol(HttpCase):
         refused = Session.search([], limit=1)
         self.assertEqual(Session.search_count([]), before + 1)
         self.assertRecordValues(refused, [{"state": "refused", "login": "onec_http"}])
+        # Attempts repeated within the hour count on the same log entry.
+        self._call("catalog", "checkauth", headers=self._basic("onec_http", "wrong again"))
+        self.assertEqual(Session.search_count([]), before + 1)
+        self.assertEqual(refused.call_count, 2)
         # No Authorization header at all.
         response = self._call("catalog", "checkauth")
         self.assertEqual(response.status_code, 401)
@@ -244,6 +256,26 @@ class TestAgora1cProtocol(HttpCase):
         response = self._call("catalog", "file", token=token, data=payload, filename="import.xml")
         self.assertEqual(response.status_code, 413)
         self.assertFalse(self._session(token).file_ids)
+        # Without a session, or in another mode, no body is read beyond 64 KiB.
+        for mode, cookie in (("file", None), ("checkauth", None), ("import", token)):
+            response = self._call("catalog", mode, token=cookie, data=b"x" * 70_000)
+            self.assertEqual(response.status_code, 413, mode)
+
+    def test_replayed_chunk_is_not_appended_twice(self):
+        """Odoo replays a request after a serialization failure: the database
+        forgets the first attempt, the file on disk must too."""
+        session, _token = self.env["agora.1c.session"]._agora_1c_start(
+            "catalog", self.exchange_user
+        )
+        session._agora_1c_init()
+        session._agora_1c_receive_file("import.xml", b"<?xml first;")
+        with contextlib.suppress(RuntimeError), self.env.cr.savepoint():
+            session._agora_1c_receive_file("import.xml", b"second;")
+            raise RuntimeError("serialization failure: the request is replayed")
+        self.env.invalidate_all()
+        session._agora_1c_receive_file("import.xml", b"second;")
+        with open(session._agora_1c_work_path("import.xml"), "rb") as handle:
+            self.assertEqual(handle.read(), b"<?xml first;second;")
 
     def test_body_labelled_as_a_form_is_kept_whole(self):
         """1C may label its raw body x-www-form-urlencoded: Odoo must not eat it."""
@@ -445,3 +477,16 @@ class TestAgora1cProtocol(HttpCase):
         response = self._call("sale", "import", token=token, filename="1c_changes.xml")
         self.assertEqual(self._lines(response)[0], "success", response.text)
         self.assertEqual(order.agora_1c_number, "ЗК-000124")
+        # init answered zip=yes: 1C may zip its changes; the old protocol
+        # imports them at once all the same.
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+            bundle.writestr(
+                "orders-2.xml",
+                change.replace("ЗК-000124".encode("cp1251"), "ЗК-000125".encode("cp1251")),
+            )
+        response = self._call(
+            "sale", "file", token=token, data=buffer.getvalue(), filename="v8_orders.zip"
+        )
+        self.assertEqual(self._lines(response)[0], "success", response.text)
+        self.assertEqual(order.agora_1c_number, "ЗК-000125")
