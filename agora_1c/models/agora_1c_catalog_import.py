@@ -338,22 +338,32 @@ class Agora1cCatalogImport(models.AbstractModel):
     # --- Products ----------------------------------------------------------------
 
     def _agora_1c_phase_products(self, job):
+        return self._agora_1c_run_batches(
+            job, "Товар", self._agora_1c_read_product, self._agora_1c_import_products
+        )
+
+    def _agora_1c_run_batches(self, job, item_name, read, apply, read_header=None):
+        """Stream the file's ``item_name`` elements from the file's position, read
+        each with ``read``, and ``apply`` them a batch at a time; stop after the
+        batch during which the deadline passes. True when the file is done."""
         file_record = job["file"]
         position = file_record.position
         batch = []
-        for kind, element in _stream(job["path"], "Товар", start=position):
+        for kind, element in _stream(job["path"], item_name, start=position):
+            if kind == "header" and read_header:
+                read_header(job, element)
             if kind != "item":
                 continue
-            batch.append(self._agora_1c_read_product(job, element))
+            batch.append(read(job, element))
             if len(batch) >= BATCH_SIZE:
-                self._agora_1c_import_products(job, batch)
+                apply(job, batch)
                 position += len(batch)
                 batch = []
                 if time.monotonic() > job["deadline"]:
                     file_record.write({"position": position})
                     return False
         if batch:
-            self._agora_1c_import_products(job, batch)
+            apply(job, batch)
         return True
 
     def _agora_1c_read_product(self, job, element):
@@ -963,26 +973,13 @@ class Agora1cCatalogImport(models.AbstractModel):
         return job["default_location"]
 
     def _agora_1c_phase_offers(self, job):
-        file_record = job["file"]
-        position = file_record.position
-        batch = []
-        for kind, element in _stream(job["path"], "Предложение", start=position):
-            if kind == "header":
-                self._agora_1c_read_header(job, element)
-                continue
-            if kind != "item":
-                continue
-            batch.append(self._agora_1c_read_offer(job, element))
-            if len(batch) >= BATCH_SIZE:
-                self._agora_1c_import_offers(job, batch)
-                position += len(batch)
-                batch = []
-                if time.monotonic() > job["deadline"]:
-                    file_record.write({"position": position})
-                    return False
-        if batch:
-            self._agora_1c_import_offers(job, batch)
-        return True
+        return self._agora_1c_run_batches(
+            job,
+            "Предложение",
+            self._agora_1c_read_offer,
+            self._agora_1c_import_offers,
+            read_header=self._agora_1c_read_header,
+        )
 
     def _agora_1c_read_offer(self, job, element):
         raw_id = text(element, "Ид")
@@ -1281,8 +1278,12 @@ class Agora1cCatalogImport(models.AbstractModel):
         if to_create:
             to_apply |= Quant.create(to_create)
         if to_apply:
-            # The quants were just read: no conflict wizard is expected; if Odoo
-            # still answers with one, apply as its "Apply" button would.
-            if isinstance(to_apply.action_apply_inventory(), dict):
-                to_apply._apply_inventory()
+            action = to_apply.action_apply_inventory()
+            if isinstance(action, dict):
+                # Odoo asks what to do with quants changed since they were
+                # counted (they were just read: rare). 1C's count wins, as the
+                # conflict wizard's "Keep counted quantity" button does.
+                self.env[action["res_model"]].with_context(action["context"]).create(
+                    {}
+                ).action_keep_counted_quantity()
         return changed
