@@ -228,19 +228,18 @@ class Agora1cOrderImport(models.AbstractModel):
             )
         )
         amount = wizard.amount
-        payments = wizard._create_payments()
+        paid_before = invoices.matched_payment_ids
+        # The wizard's own button; what it returns is a screen for staff.
+        wizard.action_create_payments()
+        payments = invoices.matched_payment_ids - paid_before
         order.agora_1c_payment_number = number or False
-        date_text = format_date(self.env, payment_date, date_format="dd.MM.yyyy")
-        if number:
-            description = self.env._(
-                "1C: payment No. %(number)s of %(date)s registered", number=number, date=date_text
-            )
-        else:
-            description = self.env._("1C: payment of %(date)s registered", date=date_text)
-        order._agora_log_event(
-            "onec",
-            description=description,
-            internal_note=self.env._(
+        self._agora_1c_log_registered(
+            order,
+            self.env._("1C: payment No. %(number)s of %(date)s registered"),
+            self.env._("1C: payment of %(date)s registered"),
+            number,
+            payment_date,
+            self.env._(
                 "%(amount)s registered as %(payments)s on %(invoices)s.",
                 amount=order.currency_id.format(amount),
                 payments=", ".join(payments.mapped("name")),
@@ -248,6 +247,18 @@ class Agora1cOrderImport(models.AbstractModel):
             ),
         )
         return True, None
+
+    @api.model
+    def _agora_1c_log_registered(self, order, with_number, without_number, number, day, note):
+        """The history event of a document 1C registered (a payment, a shipment):
+        ``with_number``/``without_number`` are the translated texts, with
+        ``%(number)s`` and ``%(date)s``."""
+        date_text = format_date(self.env, day, date_format="dd.MM.yyyy")
+        description = (with_number if number else without_number) % {
+            "number": number,
+            "date": date_text,
+        }
+        order._agora_log_event("onec", description=description, internal_note=note)
 
     @api.model
     def _agora_1c_ship(self, order, data):
@@ -274,20 +285,12 @@ class Agora1cOrderImport(models.AbstractModel):
             pickings.filtered(lambda p: p.state == "done").date_done = data["shipment_date"]
         number = data["shipment_number"]
         order.agora_1c_shipment_number = number or False
-        date_text = format_date(
-            self.env, data["shipment_date"] or fields.Date.context_today(self), "dd.MM.yyyy"
-        )
-        if number:
-            description = self.env._(
-                "1C: shipment No. %(number)s of %(date)s registered", number=number, date=date_text
-            )
-        else:
-            description = self.env._("1C: shipment of %(date)s registered", date=date_text)
-        order._agora_log_event(
-            "onec",
-            description=description,
-            internal_note=self.env._(
-                "Deliveries validated: %s", ", ".join(pickings.mapped("name"))
-            ),
+        self._agora_1c_log_registered(
+            order,
+            self.env._("1C: shipment No. %(number)s of %(date)s registered"),
+            self.env._("1C: shipment of %(date)s registered"),
+            number,
+            data["shipment_date"] or fields.Date.context_today(self),
+            self.env._("Deliveries validated: %s", ", ".join(pickings.mapped("name"))),
         )
         return True

@@ -269,6 +269,10 @@ class TestAgora1cOrders(AgoraCommon):
             "1C: payment No. 15 of 02.12.2026 registered",
             self._onec_events(paid).mapped("description"),
         )
+        # Staff read which payment it made, on which invoice.
+        note = self._onec_events(paid).filtered("internal_note").internal_note
+        self.assertIn(payments.name, note)
+        self.assertIn(invoice.name, note)
 
         self.assertRecordValues(
             shipped,
@@ -288,6 +292,10 @@ class TestAgora1cOrders(AgoraCommon):
             hammer_before - 5,
         )
         self.assertEqual(len(self._onec_events(shipped)), 2)
+        self.assertIn(
+            "1C: shipment No. РТУ-77 of 02.12.2026 registered",
+            self._onec_events(shipped).mapped("description"),
+        )
 
         # The same file again (1C resends what it did not see confirmed):
         # nothing more happens.
