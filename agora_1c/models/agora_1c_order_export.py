@@ -186,7 +186,7 @@ class Agora1cOrderExport(models.AbstractModel):
             add(element, "ИНН", client.vat)
         if client.agora_kpp:
             add(element, "КПП", client.agora_kpp)
-        address = client.agora_legal_address or client._display_address(without_company=True)
+        address = client.agora_legal_address or client.contact_address
         address = " ".join((address or "").split())
         if address:
             tag = "ЮридическийАдрес" if client.is_company else "АдресРегистрации"
