@@ -42,7 +42,6 @@ from odoo.tools import float_compare
 
 from ..tools.commerceml import (
     SUPPORTED_VERSIONS,
-    boolean,
     child,
     children,
     clean_code,
@@ -143,7 +142,7 @@ class Agora1cCatalogImport(models.AbstractModel):
     @api.model
     def _agora_1c_import_file(self, file_record, file_path, deadline):
         """Import (part of) one catalog file; True when it is done, False when more remains."""
-        company = self._agora_1c_company()
+        company = self.env["agora.1c.session"]._agora_1c_company()
         # sudo: the exchange user has no rights on products, prices or stock; it
         # only hands 1C's files over, and this importer decides what they change.
         # Products, prices and stock from 1C carry no chatter of their own: the
@@ -190,18 +189,6 @@ class Agora1cCatalogImport(models.AbstractModel):
         finally:
             if job["counts"] or job["problems"]:
                 file_record._agora_1c_add_counts(dict(job["counts"]), problems=job["problems"])
-
-    @api.model
-    def _agora_1c_company(self):
-        Session = self.env["agora.1c.session"]
-        try:
-            company_id = int(Session._agora_1c_param("company_id", 0) or 0)
-        except ValueError:
-            company_id = 0
-        company = (
-            self.env["res.company"].sudo().browse(company_id).exists() if company_id else None
-        )
-        return company or self.env.ref("base.main_company")
 
     def _agora_1c_problem(self, job, element, message):
         line = element.sourceline if element is not None else 0
@@ -844,8 +831,7 @@ class Agora1cCatalogImport(models.AbstractModel):
                 _drop(element)
             elif name == "Каталог":
                 full = only_changes(element) is False
-        setting = self.env["agora.1c.session"]._agora_1c_param("full_export_archive", "True")
-        if not full or boolean(setting) is False or setting in ("", "False"):
+        if not full or not self.env["agora.1c.session"]._agora_1c_flag("full_export_archive"):
             return True
         Template = self.env["product.template"]
         scope = []
@@ -960,12 +946,8 @@ class Agora1cCatalogImport(models.AbstractModel):
     def _agora_1c_default_location(self, job):
         if "default_location" not in job:
             Warehouse = self.env["stock.warehouse"]
-            try:
-                warehouse_id = int(
-                    self.env["agora.1c.session"]._agora_1c_param("default_warehouse_id", 0) or 0
-                )
-            except ValueError:
-                warehouse_id = 0
+            Session = self.env["agora.1c.session"]
+            warehouse_id = Session._agora_1c_number_param("default_warehouse_id", 0)
             warehouse = Warehouse.browse(warehouse_id).exists() if warehouse_id else Warehouse
             if not warehouse:
                 warehouse = Warehouse.search([("company_id", "=", job["company"].id)], limit=1)

@@ -47,7 +47,7 @@ class Agora1cOrderImport(models.AbstractModel):
         # sudo: the exchange user has no rights on sales, invoices or stock; it
         # applies what 1C registered, on the exchange company's orders only.
         importer = self.sudo()
-        company = importer.env["sale.order"]._agora_1c_company()
+        company = importer.env["agora.1c.session"]._agora_1c_company()
         importer = importer.with_company(company)
         counts = {"updated": 0, "skipped": 0, "items": 0}
         problems = []

@@ -147,25 +147,47 @@ class Agora1cSession(models.Model):
         return self.env["ir.config_parameter"].sudo().get_param(f"agora_1c.{key}", default)
 
     @api.model
-    def _agora_1c_file_limit(self):
+    def _agora_1c_number_param(self, key, default, cast=int):
+        """A numeric setting; ``default`` when it is unset or unreadable."""
         try:
-            limit = int(self._agora_1c_param("file_limit", 0) or 0)
-        except ValueError:
-            limit = 0
+            return cast(self._agora_1c_param(key, default) or default)
+        except (TypeError, ValueError):
+            return default
+
+    @api.model
+    def _agora_1c_flag(self, key, default=True):
+        """A yes/no setting, stored as "True"/"False" (Odoo deletes an unticked
+        box's parameter, which would read as the default)."""
+        value = self._agora_1c_param(key)
+        if value is None:
+            return default
+        return str(value).strip().lower() not in ("false", "0", "")
+
+    @api.model
+    def _agora_1c_company(self):
+        """The company the exchange works for (setting ``company_id``), else the
+        main company: its catalog, stock and orders."""
+        company_id = self._agora_1c_number_param("company_id", 0)
+        # sudo: the exchange user may belong to no company's users; it only
+        # learns which company it works for.
+        company = (
+            self.env["res.company"].sudo().browse(company_id).exists() if company_id else None
+        )
+        return company or self.env.ref("base.main_company")
+
+    @api.model
+    def _agora_1c_file_limit(self):
+        limit = self._agora_1c_number_param("file_limit", 0)
         return limit if limit > 0 else 100 * 1024**2
 
     @api.model
     def _agora_1c_use_zip(self):
-        return self._agora_1c_param("use_zip", "True") not in ("False", "0", "")
+        return self._agora_1c_flag("use_zip")
 
     @api.model
     def _agora_1c_step_seconds(self):
-        try:
-            seconds = float(self._agora_1c_param("step_seconds", 15) or 15)
-        except ValueError:
-            seconds = 15
         # 0 imports one batch per call (tests, slow proxies).
-        return max(seconds, 0)
+        return max(self._agora_1c_number_param("step_seconds", 15.0, cast=float), 0)
 
     # --- Sessions and their tokens --------------------------------------
 
@@ -568,10 +590,7 @@ class Agora1cSession(models.Model):
     @api.model
     def _agora_1c_cron_clean(self):
         """Delete the sessions older than the retention setting, with their files."""
-        try:
-            days = int(self._agora_1c_param("log_days", 90) or 90)
-        except ValueError:
-            days = 90
+        days = self._agora_1c_number_param("log_days", 90)
         limit = fields.Datetime.now() - timedelta(days=max(days, 1))
         old = self.search([("date_start", "<", limit)])
         old._agora_1c_wipe_work_dir()

@@ -67,8 +67,8 @@ class ResConfigSettings(models.TransientModel):
         "stock.warehouse",
         string="Default Warehouse for 1C Stock",
         config_parameter="agora_1c.default_warehouse_id",
-        help="Where a quantity 1C sends without a warehouse is counted. Empty: such "
-        "quantities are not imported.",
+        help="Where a quantity 1C sends without a warehouse is counted. Empty: the "
+        "company's first warehouse.",
     )
     agora_1c_export_new = fields.Boolean(string="New")
     agora_1c_export_processing = fields.Boolean(string="Processing")
@@ -91,8 +91,7 @@ class ResConfigSettings(models.TransientModel):
         res = super().get_values()
         Session = self.env["agora.1c.session"]
         for name, (key, default) in BOOLEAN_PARAMS.items():
-            value = Session._agora_1c_param(key, str(default))
-            res[name] = value not in ("False", "false", "0", "")
+            res[name] = Session._agora_1c_flag(key, default)
         limit = Session._agora_1c_param("file_limit", "")
         try:
             res["agora_1c_file_limit_mb"] = int(limit) // MEGABYTE if limit else 0

@@ -50,16 +50,6 @@ class SaleOrder(models.Model):
     # --- Export ------------------------------------------------------------
 
     @api.model
-    def _agora_1c_company(self):
-        """The company the exchange works for (setting ``company_id``)."""
-        Session = self.env["agora.1c.session"]
-        company_id = Session._agora_1c_param("company_id")
-        company = self.env["res.company"]
-        if company_id and str(company_id).isdigit():
-            company = company.browse(int(company_id)).exists()
-        return company or self.env.ref("base.main_company")
-
-    @api.model
     def _agora_1c_export_states(self):
         Session = self.env["agora.1c.session"]
         value = Session._agora_1c_param("export_states", DEFAULT_EXPORT_STATES)
@@ -87,7 +77,7 @@ class SaleOrder(models.Model):
                  LIMIT %s
                 """,
                 tuple(self._agora_1c_export_states()),
-                self._agora_1c_company().id,
+                self.env["agora.1c.session"]._agora_1c_company().id,
                 limit,
             )
         )

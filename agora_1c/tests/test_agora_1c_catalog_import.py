@@ -345,6 +345,12 @@ class TestAgora1cCatalogImport(TransactionCase):
             clothes,
             f"<Группа><Ид>grp-drills</Ид><Наименование>Дрели</Наименование></Группа>{clothes}",
         )
+        # Staff may turn archiving off: then a full export archives nothing.
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("agora_1c.full_export_archive", "False")
+        self._run([("import.xml", full.encode("cp1251"))])
+        self.assertTrue(self._template("prod-socks").active)
+        params.set_param("agora_1c.full_export_archive", "True")
         files = self._run([("import.xml", full.encode("cp1251"))])
         self.assertFalse(self._template("prod-socks").active)
         self.assertTrue(self._template("prod-jacket").active)
