@@ -1265,7 +1265,6 @@ class Agora1cCatalogImport(models.AbstractModel):
                 # Odoo asks what to do with quants changed since they were
                 # counted (they were just read: rare). 1C's count wins, as the
                 # conflict wizard's "Keep counted quantity" button does.
-                self.env[action["res_model"]].with_context(action["context"]).create(
-                    {}
-                ).action_keep_counted_quantity()
+                Conflict = self.env[action["res_model"]].with_context(**action["context"])
+                Conflict.create({}).action_keep_counted_quantity()
         return changed
