@@ -592,13 +592,25 @@ class SaleOrder(models.Model):
         self.check_access("write")
         self._agora_check_transition("submit")
         self._agora_check_orderable()
-        # sudo: the submission date is written only here (after the access check).
+        self._agora_submit_to_supplier()
+        return True
+
+    def _agora_submit_to_supplier(self):
+        """Hand these checked orders to the supplier: they become Processing,
+        the client follows them, and the salesperson gets a review to do.
+
+        The one step every submission ends with (``action_agora_submit``, and
+        a client company's approval in ``agora_company``); callers have
+        checked the access, the transition and the assortment.
+        """
+        if not self:
+            return
+        # sudo: the submission date is written only here (after the checks).
         self.sudo().write({"agora_submitted_date": fields.Datetime.now()})
         for order in self:
             order.message_subscribe(partner_ids=order.partner_id.ids)
             order._agora_notify_staff_of_submission()
         self._agora_derive_statuses()
-        return True
 
     def _agora_notify_staff_of_submission(self):
         self.ensure_one()

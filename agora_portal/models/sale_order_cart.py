@@ -59,12 +59,21 @@ class SaleOrder(models.Model):
         """
         partner.ensure_one()
         company = self.env.company
-        cart = self.search(self._agora_cart_domain(partner, company), order="id desc", limit=1)
+        cart = self.search(
+            self._agora_cart_domain(partner, company),
+            order=self._agora_cart_search_order(),
+            limit=1,
+        )
         if cart:
             cart._agora_cart_follow_agreement()
         elif create:
             cart = self.create({"partner_id": partner.id, "company_id": company.id})
         return cart
+
+    @api.model
+    def _agora_cart_search_order(self):
+        """Which of a contact's carts is the cart: the newest."""
+        return "id desc"
 
     def _agora_cart_follow_agreement(self):
         self.ensure_one()
