@@ -1,7 +1,7 @@
 # Agora for Odoo. Odoo 19 is found as `python3 -m odoo`, or as $(ODOO_BIN) when set.
 PYTHON ?= python3
 RUNNER := $(PYTHON) tools/odoo_runner.py
-MODULES := agora_orders agora_portal agora_1c
+MODULES := agora_orders agora_portal agora_company agora_1c
 
 .PHONY: help run test odoo-tests lint pot bench check-odoo
 

@@ -40,7 +40,7 @@ from odoo_cmd import (
     odoo_args,
 )
 
-MODULES = ("agora_orders", "agora_portal", "agora_1c")
+MODULES = ("agora_orders", "agora_portal", "agora_company", "agora_1c")
 
 
 # --- test -------------------------------------------------------------------

@@ -1,0 +1,8 @@
+from . import (
+    agora_company_event,
+    agora_notification,
+    agora_order_event,
+    res_partner,
+    res_partner_colleagues,
+    sale_order,
+)
