@@ -164,8 +164,16 @@ class SaleOrder(models.Model):
                 to_approve |= order
         to_approve._agora_request_approval(submitter)
         direct = self - to_approve
-        # sudo: who submitted is written only here and by the approval.
-        direct.sudo().write({"agora_submitted_by_id": submitter.id})
+        # sudo: who submitted is written only here and by the approval. A
+        # return answered by submitting again is history now (the order's events).
+        direct.sudo().write(
+            {
+                "agora_submitted_by_id": submitter.id,
+                "agora_rejected_by_id": False,
+                "agora_rejected_date": False,
+                "agora_rejection_comment": False,
+            }
+        )
         return super(SaleOrder, direct)._agora_submit_to_supplier()
 
     def _agora_is_submitted_by_client(self, partner):
