@@ -30,10 +30,13 @@ class ResPartner(models.Model):
             )
 
     def _agora_check_colleague(self, colleague):
-        """Refuse unless ``colleague`` is a contact of this administrator's company."""
+        """Refuse unless ``colleague`` is a contact of this administrator's
+        company; return it in this administrator's environment, so that its
+        changes are logged as theirs."""
         self._agora_check_company_admin()
         if colleague not in self._agora_company_contacts():
             raise AccessError(self.env._("This person is not a colleague of your company."))
+        return colleague.with_env(self.env)
 
     def _agora_parse_limit(self, value):
         """A limit typed by the administrator: a positive amount, 0 or empty for none."""
@@ -151,7 +154,7 @@ class ResPartner(models.Model):
 
     def _agora_update_colleague(self, colleague, role, limit):
         """Change a colleague's role and limit."""
-        self._agora_check_colleague(colleague)
+        colleague = self._agora_check_colleague(colleague)
         role = self._agora_check_role(role)
         limit = self._agora_parse_limit(limit)
         self._agora_check_keeps_an_admin(colleague, new_role=role)
@@ -168,7 +171,7 @@ class ResPartner(models.Model):
     def _agora_set_colleague_access(self, colleague, active):
         """Remove a colleague's portal access, or restore it (which sends a
         new invitation)."""
-        self._agora_check_colleague(colleague)
+        colleague = self._agora_check_colleague(colleague)
         has_access = colleague._agora_has_portal_access()
         if active == has_access:
             return False

@@ -1,1 +1,1 @@
-from . import test_company_approval
+from . import test_company_approval, test_company_history
