@@ -1,1 +1,1 @@
-from . import test_company_approval, test_company_history
+from . import test_company_approval, test_company_history, test_company_queries

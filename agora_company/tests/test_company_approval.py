@@ -99,6 +99,12 @@ class TestCompanyApproval(AgoraCompanyDataMixin, TransactionCase):
         self.assertTrue(self.client_beta.agora_buyers_see_company_orders)
         order = self._submit(self.user_beta, [(self.paint, 100)])
         self.assertEqual(order.agora_state, "processing")
+        # A contact that existed before the module was installed (an upgraded
+        # database) got the same defaults.
+        self.env.invalidate_all()
+        existing = self.env.ref("base.main_partner")
+        self.assertEqual(existing.agora_company_role, "buyer")
+        self.assertTrue(existing.agora_buyers_see_company_orders)
 
     def test_no_colleague_may_approve_refuses_and_keeps_the_cart(self):
         # 10 drills: 10,800 > Bogdan's 1,000 and > Polina's 5,000; no admin.
