@@ -13,6 +13,7 @@
         "security/agora_company_security.xml",
         "security/ir.model.access.csv",
         "data/mail_template_data.xml",
+        "views/portal_company_templates.xml",
     ],
     "demo": [],
     "assets": {
