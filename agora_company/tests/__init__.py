@@ -1,1 +1,6 @@
-from . import test_company_approval, test_company_history, test_company_queries
+from . import (
+    test_company_approval,
+    test_company_history,
+    test_company_queries,
+    test_portal_company_admin,
+)
