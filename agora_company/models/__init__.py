@@ -1,8 +1,10 @@
 from . import (
+    agora_agreement,
     agora_company_event,
     agora_notification,
     agora_order_event,
     res_partner,
+    res_partner_backend,
     res_partner_colleagues,
     sale_order,
 )
