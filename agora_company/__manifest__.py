@@ -19,7 +19,9 @@
         "views/sale_order_views.xml",
         "views/portal_company_templates.xml",
     ],
-    "demo": [],
+    "demo": [
+        "demo/agora_company_demo.xml",
+    ],
     "assets": {
         "web.assets_tests": [
             "agora_company/static/tests/tours/*.js",
