@@ -1,4 +1,5 @@
 from . import (
+    test_agora_company_demo,
     test_company_approval,
     test_company_history,
     test_company_queries,
