@@ -1,5 +1,6 @@
 from . import (
     agora_agreement,
+    agora_catalog,
     agora_company_demo,
     agora_company_event,
     agora_notification,

@@ -68,6 +68,13 @@ class AgoraCatalog(models.AbstractModel):
         return domain
 
     @api.model
+    def _orders_scope_partner(self, partner):
+        """Whose orders the catalog of ``partner`` draws on ("ordered before",
+        a product's last orders): the client company's, as the portal's rule
+        on orders lets its contacts read them."""
+        return partner.commercial_partner_id
+
+    @api.model
     def _ordered_before_domain(self, partner):
         """Products the client's company has already ordered (orders still New excluded: carts,
         and quotations the client never submitted)."""
@@ -78,7 +85,7 @@ class AgoraCatalog(models.AbstractModel):
             .sudo()
             ._search(
                 [
-                    ("order_id.partner_id", "child_of", partner.commercial_partner_id.id),
+                    ("order_id.partner_id", "child_of", self._orders_scope_partner(partner).id),
                     ("order_id.company_id", "=", self.env.company.id),
                     ("order_id.agora_state", "!=", "new"),
                     ("product_id", "!=", False),
@@ -461,7 +468,7 @@ class AgoraCatalog(models.AbstractModel):
             .sudo()
             .search(
                 [
-                    ("order_id.partner_id", "child_of", partner.commercial_partner_id.id),
+                    ("order_id.partner_id", "child_of", self._orders_scope_partner(partner).id),
                     ("order_id.company_id", "=", self.env.company.id),
                     ("order_id.agora_state", "!=", "new"),
                     ("product_id", "=", product.id),
