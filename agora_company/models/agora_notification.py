@@ -21,7 +21,7 @@ class AgoraNotification(models.Model):
 
     def _compute_display_name(self):
         plain = self.filtered(lambda n: not n.approval_notice)
-        super(AgoraNotification, plain)._compute_display_name()
+        res = super(AgoraNotification, plain)._compute_display_name()
         labels = dict(self._fields["approval_notice"]._description_selection(self.env))
         for notification in self - plain:
             notification.display_name = self.env._(
@@ -29,3 +29,4 @@ class AgoraNotification(models.Model):
                 order=notification.order_id.name,
                 notice=labels.get(notification.approval_notice, ""),
             )
+        return res

@@ -113,6 +113,16 @@ class ResPartner(models.Model):
                 )
             )
         commercial = self.commercial_partner_id
+        if self._agora_company_contacts().filtered(
+            lambda p: email_normalize(p.email or "") == normalized
+        ):
+            raise UserError(
+                self.env._(
+                    "A colleague with the email %s already has an account. Restore their access "
+                    "from the list if it was removed.",
+                    normalized,
+                )
+            )
         # sudo: portal users may not create contacts; the administrator (checked
         # above) creates one under their own company only.
         colleague = (

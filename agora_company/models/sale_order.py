@@ -131,7 +131,7 @@ class SaleOrder(models.Model):
         return super()._agora_get_cart(partner, create=create)
 
     def _agora_check_cart(self):
-        super()._agora_check_cart()
+        res = super()._agora_check_cart()
         if not self.partner_id._agora_may_order():
             raise UserError(
                 self.env._(
@@ -139,6 +139,7 @@ class SaleOrder(models.Model):
                     "and documents, but not order."
                 )
             )
+        return res
 
     def _agora_is_client(self, partner):
         # A viewer sees the company's orders and changes nothing.
@@ -384,8 +385,11 @@ class SaleOrder(models.Model):
         )
         self._agora_log_event(
             "approval",
-            description=self.env._("Returned for changes by %(name)s: %(comment)s")
-            % {"name": approver.name, "comment": comment},
+            description=self.env._(
+                "Returned for changes by %(name)s: %(comment)s",
+                name=approver.name,
+                comment=comment,
+            ),
         )
         self._agora_derive_statuses()
         self._agora_notify_buyer_of_decision("rejected")

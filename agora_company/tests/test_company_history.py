@@ -110,3 +110,30 @@ class TestCompanyHistory(AgoraCompanyDataMixin, TransactionCase):
         self.assertIn(bogdan_order, SaleOrder.search([]))
         # Beta never sees Alfa's.
         self.assertNotIn(bogdan_order, self.env["sale.order"].with_user(self.user_beta).search([]))
+
+    def test_catalog_shows_only_the_orders_a_buyer_may_see(self):
+        """A product's last orders and "ordered before" follow the same rule."""
+        bogdan_order = self._submitted_order(self.limited_buyer_alfa, [(self.glue, 2)])
+        arkady = self.buyer_alfa.partner_id
+        Catalog = self.env["agora.catalog"].with_user(self.buyer_alfa)
+        self.assertEqual(Catalog._last_order_lines(arkady, self.glue).order_id, bogdan_order)
+        ordered_before = Catalog._ordered_before_domain(arkady)
+        self.assertIn(self.glue, self.env["product.product"].search(ordered_before))
+        self.client_alfa.agora_buyers_see_company_orders = False
+        self.assertFalse(Catalog._last_order_lines(arkady, self.glue))
+        ordered_before = Catalog._ordered_before_domain(arkady)
+        self.assertNotIn(self.glue, self.env["product.product"].search(ordered_before))
+        # The administrator still sees the company's.
+        admin = self.admin_alfa.partner_id
+        self.assertEqual(Catalog._last_order_lines(admin, self.glue).order_id, bogdan_order)
+
+    def test_invitation_refuses_a_colleague_already_there(self):
+        """Bogdan's login is not his email: his email still cannot be invited
+        a second time."""
+        admin = self.admin_alfa.partner_id.with_user(self.admin_alfa).sudo()
+        Partner = self.env["res.partner"].with_context(active_test=False)
+        before = Partner.search_count([("email", "=ilike", "agc_bogdan@alfa.example.com")])
+        with self.assertRaisesRegex(UserError, "already has an account"):
+            admin._agora_invite_colleague("Bogdan Again", "AGC_Bogdan@alfa.example.com")
+        after = Partner.search_count([("email", "=ilike", "agc_bogdan@alfa.example.com")])
+        self.assertEqual(before, after)
