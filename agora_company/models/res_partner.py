@@ -14,10 +14,11 @@ LOGGED_FIELDS = {
     "agora_approval_threshold": "threshold",
     "agora_buyers_see_company_orders": "visibility",
 }
-# The fields that decide which orders a portal user sees (the record rules of
-# ``security/agora_company_security.xml``): Odoo caches rules per user, so a
-# change clears that cache.
-VISIBILITY_FIELDS = {"agora_company_role", "agora_buyers_see_company_orders", "parent_id"}
+# The field of a contact that decides which orders its portal user sees (the
+# record rules of ``security/agora_company_security.xml``): Odoo caches rules per
+# user, so a change clears that cache. (The company's setting is read by the
+# rules' query itself.)
+VISIBILITY_FIELDS = {"agora_company_role"}
 
 
 class ResPartner(models.Model):
