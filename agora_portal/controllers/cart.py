@@ -168,15 +168,16 @@ class AgoraCartPortal(AgoraPortal):
             flash("danger", error_text(exc))
             return request.redirect("/my/cart")
         if action == "submit":
-            flash(
-                "success",
-                request.env._(
-                    "Order %s was submitted. We will review it and reserve the goods.", cart.name
-                ),
-            )
+            flash("success", self._agora_submitted_message(cart))
             return request.redirect(f"/my/orders/{cart.id}")
         flash("success", request.env._("Your cart was saved."))
         return request.redirect("/my/cart")
+
+    def _agora_submitted_message(self, order):
+        """The message shown once the cart ``order`` was submitted."""
+        return request.env._(
+            "Order %s was submitted. We will review it and reserve the goods.", order.name
+        )
 
     def _agora_already_submitted(self):
         """A repeated "Submit" (double click, retry): show the order just made."""
