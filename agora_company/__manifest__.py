@@ -18,6 +18,7 @@
         "views/agora_agreement_views.xml",
         "views/sale_order_views.xml",
         "views/portal_company_templates.xml",
+        "views/portal_approval_templates.xml",
     ],
     "demo": [
         "demo/agora_company_demo.xml",

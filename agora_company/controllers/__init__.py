@@ -1,1 +1,1 @@
-from . import company
+from . import approval, company
