@@ -3,5 +3,6 @@ from . import (
     test_company_approval,
     test_company_history,
     test_company_queries,
+    test_portal_approval,
     test_portal_company_admin,
 )
