@@ -303,3 +303,21 @@ class TestCompanyApproval(AgoraCompanyDataMixin, TransactionCase):
         with self.assertRaises(AccessError):
             order.with_user(self.salesman).write({"agora_approval_requested_date": False})
         self.assertEqual(order.agora_state, "approval")
+
+    def test_rpc_cannot_skip_the_approval(self):
+        """A portal user reaches sale.order's public methods over RPC: none of
+        them submits a cart past the approval, nor approves it."""
+        buyer = self.limited_buyer_alfa
+        cart = self._cart(buyer, [(self.hammer, 10)])
+        for method in ("action_agora_submit", "action_confirm"):
+            with self.subTest(method=method), self.assertRaises(UserError):
+                getattr(cart.with_user(buyer), method)()
+        self.assertEqual(cart.agora_state, "new")
+        order = self._submit(buyer, [])
+        self.assertEqual(order, cart)
+        self.assertEqual(order.agora_state, "approval")
+        with self.assertRaises(AccessError):
+            order.with_user(self.admin_alfa).action_agora_submit()
+        with self.assertRaises(AccessError):
+            order.with_user(self.admin_alfa).write({"agora_approved_by_id": False})
+        self.assertEqual(order.agora_state, "approval")
