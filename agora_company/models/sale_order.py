@@ -225,6 +225,8 @@ class SaleOrder(models.Model):
         """Each approver who may approve the order: a portal notice and an
         email with a link to it, in their language."""
         self.ensure_one()
+        # sudo: notices are created for their recipients by whoever submitted
+        # the order (a portal buyer); nobody creates them by hand.
         self.env["agora.notification"].sudo().create(
             [
                 {
@@ -399,6 +401,7 @@ class SaleOrder(models.Model):
         """The buyer learns the approver's decision and comment: a portal
         notice and an email; staff read it in the chatter."""
         self.ensure_one()
+        # sudo: the buyer's notice is created by whoever decided (a portal approver).
         self.env["agora.notification"].sudo().create(
             {
                 "partner_id": self.partner_id.id,
@@ -423,6 +426,7 @@ class SaleOrder(models.Model):
         )
         if comment:
             body = Markup("%s<br/>%s") % (body, comment)
+        # sudo: a note in the order's chatter for staff, by a portal approver.
         self.sudo()._message_log(body=body)
 
     def _agora_post_state_mails(self):
