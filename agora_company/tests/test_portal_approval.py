@@ -310,3 +310,24 @@ class TestPortalApproval(AgoraCompanyDataMixin, AgoraPortalHttpCase):
         large = queries()
         self.assertEqual((small[1], large[1]), (1, 7))
         self.assertEqual(small[0], large[0])
+
+    def test_viewer_reads_invoices_and_changes_nothing(self):
+        """A viewer (the client's accountant) opens the invoice of a colleague's
+        reserved order; cancelling, repeating or returning it is refused."""
+        order = self._reserved_order(self.buyer_alfa, [(self.hammer, 2)])
+        invoice = order._agora_invoices()
+        self.assertTrue(invoice)
+        self._login(self.viewer_alfa)
+        response = self._get(f"/my/orders/{order.id}/invoice/{invoice.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers["Content-Type"], "application/pdf")
+        for action in ("cancel", "repeat"):
+            with self.subTest(action=action):
+                response = self._post(f"/my/orders/{order.id}/{action}")
+                self.assertEqual(response.status_code, 404)
+        self.assertEqual(self._state(order), "reserve")
+        self.assertFalse(self._cart_of(self.viewer_alfa))
+        # Beta's buyer gets neither.
+        self._login(self.user_beta)
+        response = self._get(f"/my/orders/{order.id}/invoice/{invoice.id}")
+        self.assertEqual(response.status_code, 404)

@@ -642,13 +642,19 @@ class SaleOrder(models.Model):
             subtype_xmlid="mail.mt_note",
         )
 
-    def _agora_is_client(self, partner):
-        """Whether ``partner`` is a contact of this order's client company: the
-        one who may act on it as the client (cancel, repeat, return)."""
+    def _agora_is_client_contact(self, partner):
+        """Whether ``partner`` is a contact of this order's client company,
+        who may read the order's documents as the client (its invoice)."""
         self.ensure_one()
         return bool(partner) and (
             self.partner_id.commercial_partner_id == partner.commercial_partner_id
         )
+
+    def _agora_is_client(self, partner):
+        """Whether ``partner`` may act on this order as the client (cancel,
+        repeat, return): a contact of its client company."""
+        self.ensure_one()
+        return self._agora_is_client_contact(partner)
 
     # ------------------------------------------------------------------
     # Standard flow guards: only the reservation confirms an Agora order

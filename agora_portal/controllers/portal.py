@@ -81,12 +81,14 @@ class AgoraPortal(sale_portal.CustomerPortal):
             [("partner_id", "=", partner.id), ("is_read", "=", False)]
         )
 
-    def _agora_order_for_user(self, order_id):
+    def _agora_order_for_user(self, order_id, act=True):
         """The order ``order_id`` of the logged-in user's own company, sudo.
 
         Reading is not enough: an internal user who may read every order (an
         auditor, say) is not the client, and may not act as one. The order must
-        pass Odoo's access check (no token) and belong to the user's company.
+        pass Odoo's access check (no token) and belong to the user's company;
+        with ``act``, the user must also be one who may act on it as the client
+        (``_agora_is_client``), not only read its documents.
 
         :raise NotFound: otherwise, revealing nothing of the order.
         """
@@ -94,7 +96,9 @@ class AgoraPortal(sale_portal.CustomerPortal):
             order_sudo = self._document_check_access("sale.order", order_id)
         except (AccessError, MissingError) as exc:
             raise NotFound() from exc
-        if not order_sudo._agora_is_client(request.env.user.partner_id):
+        partner = request.env.user.partner_id
+        allowed = order_sudo._agora_is_client if act else order_sudo._agora_is_client_contact
+        if not allowed(partner):
             raise NotFound()
         return order_sudo
 
@@ -321,7 +325,7 @@ class AgoraPortal(sale_portal.CustomerPortal):
     )
     def agora_order_invoice_pdf(self, order_id, invoice_id, download=False, **kw):
         """The invoice of the order, printed on the company's invoice form."""
-        order_sudo = self._agora_order_for_user(order_id)
+        order_sudo = self._agora_order_for_user(order_id, act=False)
         invoice = order_sudo._agora_invoices().filtered(lambda m: m.id == invoice_id)
         if not invoice:
             raise NotFound()
