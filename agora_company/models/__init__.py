@@ -8,5 +8,6 @@ from . import (
     res_partner,
     res_partner_backend,
     res_partner_colleagues,
+    res_users,
     sale_order,
 )

@@ -215,7 +215,8 @@ class ResPartner(models.Model):
             .with_context(active_test=False)
             .search(
                 [
-                    ("id", "child_of", commercial.id),
+                    # Not the contacts of a subsidiary, a company of its own.
+                    ("commercial_partner_id", "=", commercial.id),
                     ("type", "=", "contact"),
                     ("user_ids", "!=", False),
                 ],

@@ -1,5 +1,5 @@
 from odoo import models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, LockError, UserError, ValidationError
 from odoo.tools import email_normalize
 
 from .res_partner import COMPANY_ROLES
@@ -65,6 +65,19 @@ class ResPartner(models.Model):
             return
         if not deactivate and new_role == "admin":
             return
+        # Two administrators removing each other at once: each locks every
+        # administrator's row first, so the second waits for none and is
+        # refused, or (the first committed) is retried by Odoo and sees it.
+        admins = self._agora_company_contacts().filtered(lambda p: p.agora_company_role == "admin")
+        try:
+            admins.lock_for_update()
+        except LockError as exc:
+            raise UserError(
+                self.env._(
+                    "A colleague is changing your company's administrators right now. Try "
+                    "again in a moment."
+                )
+            ) from exc
         others = self._agora_company_contacts().filtered(
             lambda p: (
                 p != colleague
@@ -140,17 +153,8 @@ class ResPartner(models.Model):
                 }
             )
         )
+        # Its portal account is in the company's history (res.users.create).
         colleague._agora_grant_portal_access()
-        self.env["agora.company.event"]._log(
-            [
-                {
-                    "client_id": commercial.id,
-                    "partner_id": colleague.id,
-                    "event_type": "invited",
-                    "new_value": normalized,
-                }
-            ]
-        )
         return colleague
 
     def _agora_grant_portal_access(self):
@@ -185,9 +189,9 @@ class ResPartner(models.Model):
         has_access = colleague._agora_has_portal_access()
         if active == has_access:
             return False
+        # The change of access is in the company's history (res.users.write).
         if active:
             colleague._agora_grant_portal_access()
-            event_type = "reactivated"
         else:
             if colleague == self:
                 raise UserError(self.env._("You cannot remove your own access."))
@@ -195,16 +199,6 @@ class ResPartner(models.Model):
             # sudo: the portal wizard is for staff; checked above.
             wizard = self.env["portal.wizard"].sudo().create({"partner_ids": [colleague.id]})
             wizard.user_ids.filtered(lambda u: u.partner_id == colleague).action_revoke_access()
-            event_type = "deactivated"
-        self.env["agora.company.event"]._log(
-            [
-                {
-                    "client_id": colleague.commercial_partner_id.id,
-                    "partner_id": colleague.id,
-                    "event_type": event_type,
-                }
-            ]
-        )
         return True
 
     def _agora_update_company_settings(self, threshold, buyers_see_company_orders):

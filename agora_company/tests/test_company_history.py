@@ -137,3 +137,48 @@ class TestCompanyHistory(AgoraCompanyDataMixin, TransactionCase):
             admin._agora_invite_colleague("Bogdan Again", "AGC_Bogdan@alfa.example.com")
         after = Partner.search_count([("email", "=ilike", "agc_bogdan@alfa.example.com")])
         self.assertEqual(before, after)
+
+    def test_portal_access_given_or_removed_by_staff_is_logged(self):
+        """Staff use Odoo's portal wizard: the company's history has it too."""
+        bogdan = self.limited_buyer_alfa.partner_id
+        wizard = (
+            self.env["portal.wizard"]
+            .with_user(self.sales_manager)
+            .create({"partner_ids": [bogdan.id]})
+        )
+        wizard.user_ids.action_revoke_access()
+        self.assertFalse(self.limited_buyer_alfa.active)
+        removed = self._events(partner_id=bogdan.id, event_type="deactivated")
+        self.assertEqual(removed.author_id, self.sales_manager.partner_id)
+        # A new contact given access by staff: invited, with its login.
+        newcomer = self.env["res.partner"].create(
+            {
+                "name": "Nina New",
+                "email": "nina@alfa.example.com",
+                "parent_id": self.client_alfa.id,
+            }
+        )
+        wizard = (
+            self.env["portal.wizard"]
+            .with_user(self.sales_manager)
+            .create({"partner_ids": [newcomer.id]})
+        )
+        wizard.user_ids.action_grant_access()
+        invited = self._events(partner_id=newcomer.id, event_type="invited")
+        self.assertEqual(invited.new_value, "nina@alfa.example.com")
+        self.assertEqual(invited.author_id, self.sales_manager.partner_id)
+
+    def test_a_subsidiary_is_not_a_colleague(self):
+        """A company under the client (its own commercial partner) keeps its
+        people to itself."""
+        subsidiary = self.env["res.partner"].create(
+            {"name": "Alfa Sub", "is_company": True, "parent_id": self.client_alfa.id}
+        )
+        sub_user = self._agp_portal_user("agc_sub", "Sub Buyer", subsidiary)
+        contacts = self.admin_alfa.partner_id._agora_company_contacts()
+        self.assertIn(self.limited_buyer_alfa.partner_id, contacts)
+        self.assertNotIn(sub_user.partner_id, contacts)
+        admin = self.admin_alfa.partner_id.with_user(self.admin_alfa).sudo()
+        with self.assertRaises(AccessError):
+            admin._agora_update_colleague(sub_user.partner_id, "viewer", "")
+        self.assertEqual(sub_user.partner_id.agora_company_role, "buyer")
