@@ -149,6 +149,9 @@ class AgoraApprovalPortal(AgoraCartPortal):
         )
         if qcontext.get("agora_timeline"):
             qcontext["agora_timeline"] = timeline(order)
+        if order.agora_state == "approval":
+            # Not the supplier's order yet: nothing is invoiced nor due.
+            qcontext["agora_show_amount_due"] = False
         return response
 
     def _agora_order_to_decide(self, order_id):

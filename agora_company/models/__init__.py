@@ -1,6 +1,7 @@
 from . import (
     agora_agreement,
     agora_catalog,
+    agora_client_overview,
     agora_company_demo,
     agora_company_event,
     agora_notification,
