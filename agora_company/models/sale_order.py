@@ -323,7 +323,7 @@ class SaleOrder(models.Model):
                 commands.append(Command.update(line.id, {"product_uom_qty": qty}))
         if not remaining:
             raise ValidationError(
-                self.env._("An order needs at least one line: reject it instead.")
+                self.env._("An order needs at least one line: return it to the buyer instead.")
             )
         if commands:
             # sudo: an approver of the client (checked by the caller) changes
