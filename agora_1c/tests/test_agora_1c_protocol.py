@@ -16,6 +16,8 @@ from odoo.tools import config, mute_logger
 
 from odoo.addons.agora_1c.controllers.exchange import COOKIE_NAME
 
+# Seconds a test waits for one exchange call (the protocol's calls last up to about 30 s).
+CALL_TIMEOUT = 60
 URL = "/agora/1c/exchange"
 NS = "urn:1C.ru:commerceml_210"
 
@@ -82,6 +84,9 @@ class TestAgora1cProtocol(HttpCase):
             headers=headers,
             cookies={COOKIE_NAME: token} if token else None,
             method="POST" if data is not None else "GET",
+            # As 1C waits: an import call may last a step and its batch (about
+            # 30 s on a busy server), longer than url_open's 12 s.
+            timeout=CALL_TIMEOUT,
         )
         return response
 
