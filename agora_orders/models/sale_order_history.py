@@ -142,7 +142,12 @@ class SaleOrder(models.Model):
         if not changed_state:
             return
         self.env["agora.notification"]._notify_state_change(changed_state)
-        job = _DEFERRING_STATE_MAILS.get() and self._agora_state_mail_job()
+        # While Odoo loads its modules (demo data, an upgrade), the Reserve
+        # email's invoice PDF would be rendered through this very server, which
+        # answers no request until the loading ends: wkhtmltopdf would wait for
+        # it forever. The emails are then left to the status email job.
+        deferring = _DEFERRING_STATE_MAILS.get() or not self.env.registry.ready
+        job = deferring and self._agora_state_mail_job()
         if job:
             changed_state._agora_defer_state_mails(job)
         else:

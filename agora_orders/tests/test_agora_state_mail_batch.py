@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo.tests import tagged
 
 from .common import AgoraCommon
@@ -42,3 +44,31 @@ class TestAgoraStateMailBatch(AgoraCommon):
             )
             self.assertIn(email.parent_id.message_id, references.split())
             self.assertEqual(references.split()[-1], email.message_id)
+
+    def test_emails_wait_for_the_job_while_odoo_loads_its_modules(self):
+        """Demo data or an upgrade reserving orders: the Reserve email's invoice
+        PDF would be rendered through the server that is loading (wkhtmltopdf
+        then waits for it forever, as `make run` did). The emails wait for the
+        status email job, which sends them once the server runs."""
+        order = self._create_order(lines=[(self.hammer, 1)])
+        order.action_agora_submit()
+        self._flush_tracking()
+
+        def reserve_mails():
+            return (
+                self.env["mail.mail"]
+                .search([("model", "=", "sale.order"), ("res_id", "=", order.id)])
+                .filtered(lambda m: "Reserve" in (m.subject or ""))
+            )
+
+        with patch.object(self.env.registry, "ready", False):
+            order.action_agora_reserve()
+            self._flush_tracking()
+        self.assertEqual(order.agora_state, "reserve")
+        self.assertEqual(order.agora_state_mail_pending, "reserve")
+        self.assertFalse(reserve_mails(), "no PDF rendered while the modules load")
+        self.env["sale.order"]._cron_agora_send_state_mails()
+        self._flush_tracking()
+        self.assertFalse(order.agora_state_mail_pending)
+        self.assertEqual(len(reserve_mails()), 1)
+        self.assertTrue(reserve_mails().attachment_ids, "the invoice goes with it")
