@@ -42,6 +42,11 @@ class SaleOrder(models.Model):
         selection_add=[("approval", "Awaiting Approval"), ("processing",)],
         ondelete={"approval": "set new"},
     )
+    # The status whose email waits for the status email job mirrors the status.
+    agora_state_mail_pending = fields.Selection(
+        selection_add=[("approval", "Awaiting Approval"), ("processing",)],
+        ondelete={"approval": "set null"},
+    )
     agora_submitted_by_id = fields.Many2one(
         "res.partner",
         string="Submitted By",

@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import TransactionCase, tagged
 
@@ -321,3 +323,13 @@ class TestCompanyApproval(AgoraCompanyDataMixin, TransactionCase):
         with self.assertRaises(AccessError):
             order.with_user(self.admin_alfa).write({"agora_approved_by_id": False})
         self.assertEqual(order.agora_state, "approval")
+
+    def test_approval_while_odoo_loads_its_modules(self):
+        """Demo data submits orders for approval while the modules load: the
+        status email waits for its job (there is none for this status)."""
+        with patch.object(self.env.registry, "ready", False):
+            order = self._submit(self.limited_buyer_alfa, [(self.hammer, 10)])
+        self.assertEqual(order.agora_state, "approval")
+        self.assertEqual(order.agora_state_mail_pending, "approval")
+        self.env["sale.order"]._cron_agora_send_state_mails()
+        self.assertFalse(order.agora_state_mail_pending)
