@@ -234,10 +234,10 @@ Demo logins (login / password):
   agora_sales      / agora_sales      salesperson (backend)
   agora_accountant / agora_accountant accountant (Invoicing)
   client_alfa      / client_alfa      B2B client of ООО «Альфа Строй» (portal /my)
-  client_alfa_admin    / client_alfa_admin    administrator of Альфа Строй's account (/my/company)
-  client_alfa_approver / client_alfa_approver approver at Альфа Строй, up to 150 000 ₽
-  client_alfa_buyer    / client_alfa_buyer    buyer at Альфа Строй, up to 30 000 ₽ (orders above: approval)
-  client_alfa_viewer   / client_alfa_viewer   viewer at Альфа Строй: sees orders, cannot order
+  client_alfa_admin    / client_alfa_admin    Альфа Строй's account administrator (/my/company)
+  client_alfa_approver / client_alfa_approver Альфа Строй's approver, up to 150 000 ₽
+  client_alfa_buyer    / client_alfa_buyer    Альфа Строй's buyer, up to 30 000 ₽
+  client_alfa_viewer   / client_alfa_viewer   Альфа Строй's viewer: sees orders, cannot order
   client_beta      / client_beta      B2B client of ООО «Бета Торг» (portal /my)
   client_gamma     / client_gamma     B2B client of ИП Гаммов Г. П. (portal /my)
   1c               / 1c               1C's exchange login, for http://localhost:{port}/agora/1c/exchange
