@@ -1,7 +1,7 @@
 from odoo import http
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
-from odoo.tools import format_amount
+from odoo.tools import float_repr, format_amount
 
 from odoo.addons.agora_portal.controllers.portal import AgoraPortal, error_text, flash
 
@@ -128,6 +128,14 @@ class AgoraCompanyPortal(AgoraPortal):
                     supplier if event.author_is_staff else event.author_id.name or ""
                 ),
                 "invite": request.session.pop(INVITE_KEY, None) or {},
+                # An amount as its input shows it: "30000", "1250.5"; empty for none.
+                "amount_input": lambda amount: (
+                    float_repr(amount, commercial.agora_limit_currency_id.decimal_places)
+                    .rstrip("0")
+                    .rstrip(".")
+                    if amount
+                    else ""
+                ),
                 "history_limit": HISTORY_LIMIT,
             }
         )

@@ -81,9 +81,12 @@ class ResPartner(models.Model):
     def _compute_agora_limit_currency_id(self):
         Agreement = self.env["agora.agreement"]
         for partner in self:
+            # The agreement with the supplier company the client belongs to (the
+            # current one for a client shared between companies).
+            company = partner.commercial_partner_id.company_id or self.env.company
             # sudo: the currency of the client's agreement, whoever reads the limit.
-            agreement = Agreement.sudo()._get_active_agreement(partner, self.env.company)
-            partner.agora_limit_currency_id = agreement.currency_id or self.env.company.currency_id
+            agreement = Agreement.sudo()._get_active_agreement(partner, company)
+            partner.agora_limit_currency_id = agreement.currency_id or company.currency_id
 
     @api.depends("agora_company_role", "commercial_partner_id.agora_buyers_see_company_orders")
     def _compute_agora_sees_company_orders(self):
