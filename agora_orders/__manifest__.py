@@ -20,6 +20,7 @@
         "report/agora_invoice_ru_report.xml",
         "wizards/agora_reserve_extend_wizard_views.xml",
         "wizards/agora_return_reject_wizard_views.xml",
+        "wizards/agora_credit_override_wizard_views.xml",
         "views/agora_agreement_views.xml",
         "views/agora_order_event_views.xml",
         "views/agora_return_request_views.xml",

@@ -12,6 +12,7 @@ from . import agora_return_request_line
 from . import sale_order
 from . import sale_order_history
 from . import sale_order_reservation
+from . import sale_order_credit
 from . import sale_order_return
 from . import sale_order_line
 from . import account_move

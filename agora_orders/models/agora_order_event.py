@@ -14,6 +14,7 @@ EVENT_TYPES = [
     ("deadline", "Reservation Deadline Changed"),
     ("reminder", "Reservation Reminder Sent"),
     ("return", "Return"),
+    ("credit", "Credit Check"),
 ]
 # How quantities and amounts are stored (see ``_qty_value`` and ``_amount_value``):
 # {kind: (key of the number, key of the unit or currency id)}.
@@ -79,6 +80,7 @@ class AgoraOrderEvent(models.Model):
                 order_fields["agora_delivery_status"]._description_selection(self.env)
             ),
             "return": dict(request_field._description_selection(self.env)),
+            "credit": {"approved": self.env._("Approved")},
         }
 
     @api.model

@@ -65,6 +65,7 @@ class SaleOrder(models.Model):
         self.check_access("write")
         self._agora_check_transition("reserve")
         self._agora_check_orderable()
+        self._agora_check_credit_limit()
         now = fields.Datetime.now()
         for order in self:
             hours = order.agora_agreement_id._get_reserve_hours(order.company_id)

@@ -103,6 +103,22 @@ class TestAgoraDemoFirstHour(HttpCase):
             self.wholesaler_goods.filtered("sale_ok"),
         )
 
+    def test_demo_client_near_its_credit_limit(self):
+        """Beta owes its shipped order, and its order in review goes beyond
+        its credit limit: it awaits the credit check, and the one the limit
+        would let through is a smaller one."""
+        beta = self.env.ref("agora_orders.res_partner_beta_demo").with_company(self.company)
+        order = self.env.ref("agora_orders.sale_order_3_demo").with_company(self.company)
+        self.assertTrue(self.company.account_use_credit_limit)
+        self.assertGreater(beta.credit, 0)
+        self.assertLess(beta.credit, beta.credit_limit)
+        self.assertEqual(order.agora_state, "processing")
+        self.assertTrue(order.agora_credit_exceeded)
+        self.assertTrue(order._agora_client_credit_notice()["awaiting"])
+        # The other clients have no limit.
+        for xmlid in ("agora_orders.res_partner_alfa_demo", "agora_orders.res_partner_gamma_demo"):
+            self.assertFalse(self.env.ref(xmlid).with_company(self.company).credit_limit)
+
     def test_demo_catalog_pages_list_only_the_wholesalers_goods(self):
         """What client_beta and client_gamma see at /my/catalog, listed or
         searched for, is the wholesaler's goods only."""
