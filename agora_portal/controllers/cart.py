@@ -81,6 +81,7 @@ class AgoraCartPortal(AgoraPortal):
                 "errors": errors or [],
                 "limits": request.env["agora.cart.import"]._agora_limits(),
                 "qty_input_value": presenter.qty_input_value,
+                "credit_notice": cart._agora_client_credit_notice() if lines else {},
             }
         )
         return values

@@ -314,6 +314,10 @@ class AgoraPortal(sale_portal.CustomerPortal):
                     **presenter.order_card_values(order),
                 }
             )
+            # The client's open balance is for the client's own contacts, not
+            # for whoever holds the order's link.
+            if user._is_public() or not order._agora_is_client_contact(user.partner_id):
+                response.qcontext["agora_credit_notice"] = {}
         return response
 
     @http.route(

@@ -128,6 +128,7 @@ def order_card_values(order):
         "agora_reservation_notice": reservation_notice(order, now) if show_status else "",
         "agora_time_left": time_left(order, now) if show_status else "",
         "agora_line_quantities": line_quantities(order) if show_details else [],
+        "agora_credit_notice": order._agora_client_credit_notice() if show_status else {},
     }
 
 

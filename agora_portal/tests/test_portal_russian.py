@@ -194,6 +194,26 @@ class TestPortalInRussian(AgoraPortalHttpCase):
             self.assertIn("o_agora_flash", response.text)
             self.assertNoEnglishOfOurs(response.text, response.url)
 
+    def test_credit_notices_are_in_russian(self):
+        """The cart's warning and the card of an order awaiting the credit
+        check, with the client's open balance, in Russian."""
+        self._reserved_order(self.user_alfa, [(self.hammer, 4)])
+        submitted = self._submitted_order(self.user_alfa2, [(self.drill, 1)])
+        self._cart(self.user_alfa, [(self.hammer, 1)])
+        self.company.account_use_credit_limit = True
+        self.client_alfa.with_company(self.company).credit_limit = 1.0
+        self._login(self.user_alfa)
+        for url, css_class, text in (
+            ("/my/cart", "o_agora_credit_notice", "превышает предоставленный вам кредит"),
+            (f"/my/orders/{submitted.id}", "o_agora_credit_check", "Ожидает проверки кредита"),
+        ):
+            with self.subTest(url=url):
+                page = self._page(url)
+                self.assertIn(css_class, page)
+                self.assertIn(text, page)
+                self.assertIn("Ваша текущая задолженность", page)
+                self.assertNoEnglishOfOurs(page, url)
+
     def test_order_card_offers_no_software_connection(self):
         """Sale's "Connect with your software!" (its UBL export, with sale_edi_ubl)
         is not a wholesaler's client's business: the card has no such button."""
