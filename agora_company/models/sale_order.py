@@ -146,6 +146,11 @@ class SaleOrder(models.Model):
             )
         return res
 
+    def _agora_credit_notice_states(self):
+        # The approver decides knowing that the order goes beyond the credit
+        # the supplier grants, and will wait for its credit check.
+        return (*super()._agora_credit_notice_states(), "approval")
+
     def _agora_is_client(self, partner):
         # A viewer sees the company's orders and changes nothing.
         return super()._agora_is_client(partner) and partner._agora_may_order()

@@ -246,6 +246,28 @@ class TestPortalApproval(AgoraCompanyDataMixin, AgoraPortalHttpCase):
         self.assertEqual(self._state(order), "processing")
         self.assertEqual(order.agora_approved_by_id, self.admin_alfa.partner_id)
 
+    def test_approver_sees_the_order_goes_beyond_the_credit(self):
+        """An order awaiting approval that goes beyond the supplier's credit
+        limit says so on its card: the approver decides knowing it will wait
+        for the credit check."""
+        order = self._submit(self.limited_buyer_alfa, [(self.hammer, 10)])
+        self.assertEqual(order.agora_state, "approval")
+        self._login(self.approver_alfa)
+        self.assertNotIn("o_agora_credit_ahead", self._get(f"/my/orders/{order.id}").text)
+        self.company.account_use_credit_limit = True
+        self.client_alfa.with_company(self.company).credit_limit = 100.0
+        self._flush_tracking()
+        card = self._get(f"/my/orders/{order.id}").text
+        self.assertIn("o_agora_credit_ahead", card)
+        self.assertIn("awaits our credit check", card)
+        self.assertNotIn("o_agora_credit_check", card)
+        # Approved, it reaches the supplier and awaits the credit check.
+        self._post(f"/my/orders/{order.id}/approve", {"comment": "ok"})
+        self.assertEqual(self._state(order), "processing")
+        card = self._get(f"/my/orders/{order.id}").text
+        self.assertIn("o_agora_credit_check", card)
+        self.assertNotIn("o_agora_credit_ahead", card)
+
     def test_viewer_cannot_order(self):
         self._login(self.viewer_alfa)
         self.assertNotIn("o_agora_add_form", self._get("/my/catalog").text)

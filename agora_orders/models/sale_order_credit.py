@@ -160,7 +160,10 @@ class SaleOrder(models.Model):
             yet, takes the client beyond their credit limit; {} otherwise.
         """
         self.ensure_one()
-        if self.agora_state not in ("new", "processing") or not self.agora_credit_exceeded:
+        if (
+            self.agora_state not in self._agora_credit_notice_states()
+            or not self.agora_credit_exceeded
+        ):
             return {}
         balance, currency = self._agora_client_open_balance()
         return {
@@ -168,6 +171,11 @@ class SaleOrder(models.Model):
             "currency": currency,
             "awaiting": self._agora_awaits_credit_check(),
         }
+
+    def _agora_credit_notice_states(self):
+        """The statuses in which the client is told that an order goes beyond
+        their credit: before the supplier reserves it."""
+        return ("new", "processing")
 
     def _agora_client_open_balance(self):
         """What the client company owes the order's supplier company now: the
