@@ -237,11 +237,13 @@ class ResPartner(models.Model):
         """The colleagues (portal users) who may approve an order of ``amount``
         in ``currency`` submitted by this contact, this contact excluded."""
         self.ensure_one()
+        # The role and limit first (read with the colleagues), the accounts
+        # (a query per user) of the approvers and administrators only.
         return self._agora_company_contacts().filtered(
             lambda p: (
                 p != self
                 and p.active
-                and p._agora_has_portal_access()
                 and p._agora_may_approve(amount, currency)
+                and p._agora_has_portal_access()
             )
         )
