@@ -104,12 +104,14 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         partners = super().create(vals_list)
         events = []
-        for partner, vals in zip(partners, vals_list, strict=True):
+        # What the contact was created with, however it came (its values, the
+        # context's defaults of a form or an import).
+        for partner in partners:
             if partner.is_company or not partner.parent_id:
                 continue
-            if vals.get("agora_company_role", "buyer") != "buyer":
+            if partner.agora_company_role != "buyer":
                 events.append(partner._agora_event_values("role", "", partner.agora_company_role))
-            if vals.get("agora_order_limit"):
+            if partner.agora_order_limit:
                 events.append(partner._agora_event_values("limit", "0", partner.agora_order_limit))
         if events:
             self.env["agora.company.event"]._log(events)

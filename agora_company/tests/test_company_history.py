@@ -65,6 +65,24 @@ class TestCompanyHistory(AgoraCompanyDataMixin, TransactionCase):
         threshold = self._events(event_type="threshold")
         self.assertEqual(threshold.old_value_display, "No limit")
 
+    def test_contact_created_with_a_role_is_logged(self):
+        """A contact created with a role or a limit, in its values or as the
+        defaults of a form's context, has it in the history."""
+        Partner = self.env["res.partner"].with_user(self.sales_manager)
+        by_values = Partner.create(
+            {"name": "Val Values", "parent_id": self.client_alfa.id, "agora_order_limit": 300.0}
+        )
+        by_default = Partner.with_context(default_agora_company_role="approver").create(
+            {"name": "Dina Default", "parent_id": self.client_alfa.id}
+        )
+        plain = Partner.create({"name": "Petr Plain", "parent_id": self.client_alfa.id})
+        self.assertEqual(self._events(partner_id=by_values.id).mapped("event_type"), ["limit"])
+        role = self._events(partner_id=by_default.id)
+        self.assertEqual(role.event_type, "role")
+        self.assertEqual((role.old_value, role.new_value), ("", "approver"))
+        self.assertEqual(role.author_id, self.sales_manager.partner_id)
+        self.assertFalse(self._events(partner_id=plain.id))
+
     def test_nothing_changed_nothing_logged(self):
         admin = self.admin_alfa.partner_id.with_user(self.admin_alfa).sudo()
         before = len(self._events())
