@@ -1,6 +1,6 @@
 from unittest.mock import patch
 
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, LockError, UserError, ValidationError
 from odoo.tests import TransactionCase, tagged
 
 from .common import AgoraCompanyDataMixin
@@ -288,6 +288,37 @@ class TestCompanyApproval(AgoraCompanyDataMixin, TransactionCase):
             order.with_user(self.admin_alfa).sudo()._agora_reject(self.admin_alfa.partner_id, "No")
         self.assertEqual(order.agora_state, "processing")
         self.assertFalse(order.agora_rejected_by_id)
+
+    def test_a_colleague_deciding_at_the_same_moment_holds_the_order(self):
+        """While one approver's transaction holds the order (its row locked),
+        another approver is told a colleague is deciding, and nothing of
+        theirs is applied; once free, the order takes one decision."""
+        order = self._submit(self.limited_buyer_alfa, [(self.hammer, 10)])
+        SaleOrder = type(self.env["sale.order"])
+
+        def locked_elsewhere(records, *args, **kwargs):
+            raise LockError("could not obtain lock on row in relation sale_order")
+
+        with patch.object(SaleOrder, "lock_for_update", locked_elsewhere):
+            for decide in (
+                lambda: (
+                    order.with_user(self.admin_alfa)
+                    .sudo()
+                    ._agora_reject(self.admin_alfa.partner_id, "No")
+                ),
+                lambda: (
+                    order.with_user(self.approver_alfa)
+                    .sudo()
+                    ._agora_approve(self.approver_alfa.partner_id)
+                ),
+            ):
+                with self.assertRaisesRegex(UserError, "A colleague is deciding on order"):
+                    decide()
+        self.assertEqual(order.agora_state, "approval")
+        self.assertFalse(order.agora_rejected_by_id | order.agora_approved_by_id)
+        order.with_user(self.approver_alfa).sudo()._agora_approve(self.approver_alfa.partner_id)
+        self.assertEqual(order.agora_state, "processing")
+        self.assertEqual(order.agora_approved_by_id, self.approver_alfa.partner_id)
 
     def test_odoo_cannot_confirm_an_order_awaiting_approval(self):
         order = self._submit(self.limited_buyer_alfa, [(self.hammer, 10)])
