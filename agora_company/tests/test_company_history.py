@@ -1,4 +1,6 @@
-from odoo.exceptions import AccessError, UserError
+from unittest.mock import patch
+
+from odoo.exceptions import AccessError, LockError, UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from .common import AgoraCompanyDataMixin
@@ -110,6 +112,27 @@ class TestCompanyHistory(AgoraCompanyDataMixin, TransactionCase):
         admin._agora_update_colleague(self.approver_alfa.partner_id, "admin", "")
         admin._agora_update_colleague(self.admin_alfa.partner_id, "buyer", "")
         self.assertEqual(self.admin_alfa.partner_id.agora_company_role, "buyer")
+
+    def test_administrators_changed_by_a_colleague_at_that_moment(self):
+        """Two administrators removing each other at once: while one's
+        transaction holds the administrators' rows, the other is asked to try
+        again, and nothing of theirs is applied."""
+        admin = self.admin_alfa.partner_id.with_user(self.admin_alfa).sudo()
+        admin._agora_update_colleague(self.approver_alfa.partner_id, "admin", "")
+        Partner = type(self.env["res.partner"])
+
+        def locked_elsewhere(records, *args, **kwargs):
+            raise LockError("could not obtain lock on row in relation res_partner")
+
+        with (
+            patch.object(Partner, "lock_for_update", locked_elsewhere),
+            self.assertRaisesRegex(UserError, "changing your company's administrators right now"),
+        ):
+            admin._agora_update_colleague(self.approver_alfa.partner_id, "buyer", "")
+        self.assertEqual(self.approver_alfa.partner_id.agora_company_role, "admin")
+        # Free again: the change goes through.
+        admin._agora_update_colleague(self.approver_alfa.partner_id, "buyer", "")
+        self.assertEqual(self.approver_alfa.partner_id.agora_company_role, "buyer")
 
     def test_visibility_follows_the_roles_at_once(self):
         """Odoo caches each user's record rules: a change of role or of the
