@@ -2,6 +2,7 @@ import contextvars
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.fields import Domain
 from odoo.tools import float_compare, format_amount
 
 # The ids of the orders a sales manager is reserving beyond their client's
@@ -20,6 +21,7 @@ class SaleOrder(models.Model):
     agora_credit_exceeded = fields.Boolean(
         string="Over Credit Limit",
         compute="_compute_agora_credit_exceeded",
+        search="_search_agora_credit_exceeded",
         help="Reserving this order would take the client beyond their credit limit: "
         "what they owe, plus the confirmed orders not invoiced yet, plus this order. "
         "Only a sales manager may reserve it.",
@@ -37,7 +39,8 @@ class SaleOrder(models.Model):
         "partner_id.commercial_partner_id", "company_id", "amount_total", "currency_rate", "state"
     )
     def _compute_agora_credit_exceeded(self):
-        figures_by_order = self._agora_credit_figures()
+        # Each order on its own, whichever orders are read with it.
+        figures_by_order = self._agora_credit_figures(together=False)
         for order in self:
             figures = figures_by_order.get(order)
             exceeded = bool(figures and figures["exceeded"])
@@ -46,7 +49,33 @@ class SaleOrder(models.Model):
                 order._agora_credit_figures_text(figures) if exceeded else False
             )
 
-    def _agora_credit_figures(self):
+    def _search_agora_credit_exceeded(self, operator, value):
+        """The orders over their client's credit limit now: worked out from the
+        receivable, among the orders not confirmed yet of the clients with a
+        limit (a sum per client, however many orders)."""
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        over_ids = []
+        # sudo: which companies use credit limits, and which clients have one
+        # (accounting fields), to narrow down the orders to work out.
+        for company in self.env.companies.sudo().filtered("account_use_credit_limit"):
+            candidates = (
+                self.sudo()
+                .with_company(company)
+                .search(
+                    [
+                        ("company_id", "=", company.id),
+                        ("state", "in", ("draft", "sent")),
+                        ("partner_id.commercial_partner_id.credit_limit", ">", 0),
+                    ]
+                )
+            )
+            figures = candidates._agora_credit_figures(together=False)
+            over_ids += [order.id for order, values in figures.items() if values["exceeded"]]
+        domain = Domain("id", "in", over_ids)
+        return domain if (operator == "in") == (True in value) else ~domain
+
+    def _agora_credit_figures(self, together=True):
         """What the client's credit limit makes of these orders, in the
         currency of each order's company.
 
@@ -54,12 +83,15 @@ class SaleOrder(models.Model):
         (``account.move._build_credit_warning_message``): the client
         company's open receivable (``credit``), its confirmed orders not
         invoiced yet (``credit_to_invoice``) and the order, if it is not
-        confirmed yet. Orders of one client checked together add up, as
-        reserving them all would.
+        confirmed yet.
 
-        :return: {order: {"limit", "balance", "to_invoice", "amount", "total",
-            "currency", "exceeded"}} for the orders whose client has a credit
-            limit under a company that uses them; other orders are left out.
+        :param together: whether the orders of one client add up, as reserving
+            them all at once would ("others": those before it), or each order
+            counts alone (the order's own flag, a filter).
+        :return: {order: {"limit", "balance", "to_invoice", "others", "amount",
+            "total", "currency", "exceeded"}} for the orders whose client has a
+            credit limit under a company that uses them; other orders are left
+            out.
         """
         result = {}
         for (company, client), orders in self.grouped(
@@ -81,37 +113,47 @@ class SaleOrder(models.Model):
             currency = company.currency_id
             balance = client_sudo.credit
             to_invoice = client_sudo.credit_to_invoice
-            running = balance + to_invoice
+            others = 0.0
             for order in orders:
                 amount = 0.0
                 if order.state in ("draft", "sent"):
                     # In the company's currency, as Odoo's warning converts it.
                     amount = order.amount_total / (order.currency_rate or 1.0)
-                running += amount
+                running = balance + to_invoice + others + amount
                 result[order] = {
                     "limit": limit,
                     "balance": balance,
                     "to_invoice": to_invoice,
+                    "others": others,
                     "amount": amount,
                     "total": running,
                     "currency": currency,
                     "exceeded": float_compare(running, limit, precision_rounding=currency.rounding)
                     > 0,
                 }
+                if together:
+                    others += amount
         return result
 
     def _agora_credit_figures_text(self, figures):
         """The figures of ``_agora_credit_figures`` for one order, as staff
         read them in a refusal or in the history."""
         currency = figures["currency"]
+        amounts = {
+            key: format_amount(self.env, figures[key], currency)
+            for key in ("limit", "balance", "to_invoice", "others", "amount", "total")
+        }
+        if figures["others"]:
+            return self.env._(
+                "credit limit %(limit)s; owed %(balance)s, confirmed orders not invoiced "
+                "%(to_invoice)s, the other orders reserved with it %(others)s, this order "
+                "%(amount)s: %(total)s in all",
+                **amounts,
+            )
         return self.env._(
             "credit limit %(limit)s; owed %(balance)s, confirmed orders not invoiced "
             "%(to_invoice)s, this order %(amount)s: %(total)s in all",
-            limit=format_amount(self.env, figures["limit"], currency),
-            balance=format_amount(self.env, figures["balance"], currency),
-            to_invoice=format_amount(self.env, figures["to_invoice"], currency),
-            amount=format_amount(self.env, figures["amount"], currency),
-            total=format_amount(self.env, figures["total"], currency),
+            **amounts,
         )
 
     def _agora_check_credit_limit(self):

@@ -107,9 +107,18 @@ class TestAgoraCreditLimit(AgoraCommon):
         # Each fits alone, not both.
         self.assertFalse(first.agora_credit_exceeded)
         self.assertFalse(second.agora_credit_exceeded)
+        # Read together (a list, the filter), each is still on its own.
+        both = (first | second).with_user(self.salesman)
+        both.invalidate_recordset(["agora_credit_exceeded"])
+        self.assertEqual(both.mapped("agora_credit_exceeded"), [False, False])
+        over = [("id", "in", both.ids), ("agora_credit_exceeded", "=", True)]
+        self.assertFalse(both.search(over))
         with self.assertRaises(UserError) as refusal:
-            (first | second).with_user(self.salesman).action_agora_reserve()
-        self.assertIn(second.name, str(refusal.exception))
+            both.action_agora_reserve()
+        message = str(refusal.exception)
+        self.assertIn(second.name, message)
+        self.assertNotIn(first.name, message)
+        self.assertIn("the other orders reserved with it", message)
         self.assertEqual((first | second).mapped("agora_state"), ["processing", "processing"])
         self.assertFalse((first | second).invoice_ids)
 
@@ -123,6 +132,25 @@ class TestAgoraCreditLimit(AgoraCommon):
         self.assertFalse(beta_order.agora_credit_exceeded)
         beta_order.with_user(self.salesman_other).action_agora_reserve()
         self.assertEqual(beta_order.agora_state, "reserve")
+
+    def test_staff_filter_the_orders_over_the_limit(self):
+        over = self._submitted([(self.hammer, 10)])
+        beta_order = self._submitted(
+            [(self.paint, 10)], partner=self.portal_beta.partner_id, user=self.salesman_other
+        )
+        small = self._submitted([(self.hammer, 1)])
+        self._set_limit(self.client_alfa, small.amount_total * 2)
+        self._set_limit(self.client_beta, beta_order.amount_total * 2)
+        SaleOrder = self.env["sale.order"].with_user(self.manager)
+        mine = [("id", "in", (over | beta_order | small).ids)]
+        self.assertEqual(SaleOrder.search([*mine, ("agora_credit_exceeded", "=", True)]), over)
+        self.assertEqual(
+            SaleOrder.search([*mine, ("agora_credit_exceeded", "=", False)]), beta_order | small
+        )
+        # Reserved by a manager, it waits no more; and now that Alfa owes it,
+        # Alfa's small order goes beyond the limit in turn.
+        over.with_user(self.manager)._agora_reserve_over_credit_limit("Paid in cash at the depot")
+        self.assertEqual(SaleOrder.search([*mine, ("agora_credit_exceeded", "=", True)]), small)
 
     def test_no_limit_without_the_accounting_setting(self):
         self.company.account_use_credit_limit = False
