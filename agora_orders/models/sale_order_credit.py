@@ -94,19 +94,31 @@ class SaleOrder(models.Model):
             out.
         """
         result = {}
-        for (company, client), orders in self.grouped(
-            lambda o: (o.company_id, o.partner_id.commercial_partner_id)
-        ).items():
-            if not (company.account_use_credit_limit and client):
-                continue
+        groups = {
+            key: orders
+            for key, orders in self.grouped(
+                lambda o: (o.company_id, o.partner_id.commercial_partner_id)
+            ).items()
+            if key[0].account_use_credit_limit and key[1]
+        }
+        clients_by_company = {}
+        for company, client in groups:
+            clients_by_company[company] = clients_by_company.get(company, client) | client
+        for company, clients in clients_by_company.items():
             # sudo: the credit limit and the receivable are accounting figures
             # (fields of the accounting groups); sales staff and the client's
             # portal page read them for this one check, as Odoo's own credit
-            # warning on quotations does.
+            # warning on quotations does. Odoo computes both with no
+            # dependencies: an invoice posted in this transaction (an order
+            # reserved just before) is not in the cache. Read for all the
+            # clients at once (one sum of the receivables).
+            clients_sudo = clients.sudo().with_company(company)
+            clients_sudo.invalidate_recordset(["credit", "credit_to_invoice"])
+            clients_sudo.fetch(["credit_limit"])
+            clients_sudo.mapped("credit")
+            clients_sudo.mapped("credit_to_invoice")
+        for (company, client), orders in groups.items():
             client_sudo = client.sudo().with_company(company)
-            # Odoo computes both with no dependencies: an invoice posted in this
-            # transaction (an order reserved just before) is not in the cache.
-            client_sudo.invalidate_recordset(["credit", "credit_to_invoice"])
             limit = client_sudo.credit_limit
             if not limit:
                 continue

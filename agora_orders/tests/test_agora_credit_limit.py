@@ -152,6 +152,36 @@ class TestAgoraCreditLimit(AgoraCommon):
         over.with_user(self.manager)._agora_reserve_over_credit_limit("Paid in cash at the depot")
         self.assertEqual(SaleOrder.search([*mine, ("agora_credit_exceeded", "=", True)]), small)
 
+    def test_the_filter_costs_the_same_for_more_orders(self):
+        """The filter sums each client's receivable once, whatever the number
+        of its orders waiting."""
+        self._set_limit(self.client_alfa, 1.0)
+        self._set_limit(self.client_beta, 1.0)
+        SaleOrder = self.env["sale.order"].with_user(self.manager)
+
+        def queries():
+            self._flush_tracking()
+            self.env.invalidate_all()
+            before = self.cr.sql_log_count
+            found = SaleOrder.search([("agora_credit_exceeded", "=", True)])
+            return self.cr.sql_log_count - before, len(found)
+
+        def orders(count):
+            beta = self.portal_beta.partner_id
+            for _index in range(count):
+                self._submitted([(self.hammer, 1)])
+                self._submitted([(self.paint, 1)], partner=beta, user=self.salesman_other)
+
+        orders(1)
+        queries()  # warm-up
+        few, found = queries()
+        self.assertEqual(found, 2)
+        orders(5)
+        queries()
+        many, found = queries()
+        self.assertEqual(found, 12)
+        self.assertEqual(few, many)
+
     def test_no_limit_without_the_accounting_setting(self):
         self.company.account_use_credit_limit = False
         order = self._submitted([(self.hammer, 10)])
