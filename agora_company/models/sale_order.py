@@ -151,14 +151,6 @@ class SaleOrder(models.Model):
         # the supplier grants, and will wait for its credit check.
         return (*super()._agora_credit_notice_states(), "approval")
 
-    def _agora_allows(self, action, actor="staff"):
-        # The client may cancel an order awaiting its company's approval, as one
-        # in Processing: a buyer who submitted by mistake takes it back (an
-        # approver rejects it instead, to return it as a cart).
-        if action == "cancel" and actor == "client" and self.agora_state == "approval":
-            return True
-        return super()._agora_allows(action, actor)
-
     def _agora_is_client(self, partner):
         # A viewer sees the company's orders and changes nothing.
         return super()._agora_is_client(partner) and partner._agora_may_order()

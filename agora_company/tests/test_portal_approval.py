@@ -268,33 +268,6 @@ class TestPortalApproval(AgoraCompanyDataMixin, AgoraPortalHttpCase):
         self.assertIn("o_agora_credit_check", card)
         self.assertNotIn("o_agora_credit_ahead", card)
 
-    def test_buyer_cancels_an_order_awaiting_approval(self):
-        """A buyer who submitted by mistake cancels the order while it awaits
-        approval: closed as cancelled, off the approvers' list, and nobody may
-        approve it any more. A viewer may not cancel it."""
-        order = self._submit(self.limited_buyer_alfa, [(self.hammer, 10)])
-        self.assertEqual(order.agora_state, "approval")
-        self._login(self.viewer_alfa)
-        self.assertNotIn("o_agora_cancel_form", self._get(f"/my/orders/{order.id}").text)
-        self._post(f"/my/orders/{order.id}/cancel")
-        self.assertEqual(self._state(order), "approval")
-
-        self._login(self.limited_buyer_alfa)
-        self.assertIn("o_agora_cancel_form", self._get(f"/my/orders/{order.id}").text)
-        response = self._post(f"/my/orders/{order.id}/cancel")
-        self.assertIn(f"Order {order.name} was cancelled.", " ".join(flash_texts(response.text)))
-        self.assertEqual(self._state(order), "closed")
-        self.assertEqual(order.agora_close_reason, "cancelled")
-        self.assertEqual(order.state, "cancel")
-        self.assertFalse(order.agora_submitted_date)
-
-        self._login(self.approver_alfa)
-        self.assertNotIn(f'data-order-id="{order.id}"', self._get("/my/approvals").text)
-        response = self._post(f"/my/orders/{order.id}/approve", {"comment": "ok"})
-        self.assertIn("no longer awaits approval", " ".join(flash_texts(response.text)))
-        self.assertEqual(self._state(order), "closed")
-        self.assertFalse(order.agora_approved_by_id)
-
     def test_viewer_cannot_order(self):
         self._login(self.viewer_alfa)
         self.assertNotIn("o_agora_add_form", self._get("/my/catalog").text)
