@@ -55,6 +55,9 @@ class SaleOrder(models.Model):
         limit (a sum per client, however many orders)."""
         if operator not in ("in", "not in"):
             return NotImplemented
+        if len(set(value)) > 1:
+            # Over the limit or not: every order.
+            return Domain.TRUE if operator == "in" else Domain.FALSE
         over_ids = []
         # sudo: which companies use credit limits, and which clients have one
         # (accounting fields), to narrow down the orders to work out.
@@ -104,6 +107,12 @@ class SaleOrder(models.Model):
         clients_by_company = {}
         for company, client in groups:
             clients_by_company[company] = clients_by_company.get(company, client) | client
+        # Invalidated for all the companies first: a client shared by two
+        # companies is invalidated once, then summed once per company.
+        for company, clients in clients_by_company.items():
+            clients.sudo().with_company(company).invalidate_recordset(
+                ["credit", "credit_to_invoice"]
+            )
         for company, clients in clients_by_company.items():
             # sudo: the credit limit and the receivable are accounting figures
             # (fields of the accounting groups); sales staff and the client's
@@ -113,7 +122,6 @@ class SaleOrder(models.Model):
             # reserved just before) is not in the cache. Read for all the
             # clients at once (one sum of the receivables).
             clients_sudo = clients.sudo().with_company(company)
-            clients_sudo.invalidate_recordset(["credit", "credit_to_invoice"])
             clients_sudo.fetch(["credit_limit"])
             clients_sudo.mapped("credit")
             clients_sudo.mapped("credit_to_invoice")
@@ -126,11 +134,11 @@ class SaleOrder(models.Model):
             balance = client_sudo.credit
             to_invoice = client_sudo.credit_to_invoice
             others = 0.0
-            for order in orders:
-                amount = 0.0
-                if order.state in ("draft", "sent"):
-                    # In the company's currency, as Odoo's warning converts it.
-                    amount = order.amount_total / (order.currency_rate or 1.0)
+            # Only an order not confirmed yet has a reservation ahead: a
+            # confirmed one is in the client's balance already.
+            for order in orders.filtered(lambda o: o.state in ("draft", "sent")):
+                # In the company's currency, as Odoo's warning converts it.
+                amount = order.amount_total / (order.currency_rate or 1.0)
                 running = balance + to_invoice + others + amount
                 result[order] = {
                     "limit": limit,

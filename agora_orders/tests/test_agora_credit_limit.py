@@ -151,6 +151,13 @@ class TestAgoraCreditLimit(AgoraCommon):
         # Alfa's small order goes beyond the limit in turn.
         over.with_user(self.manager)._agora_reserve_over_credit_limit("Paid in cash at the depot")
         self.assertEqual(SaleOrder.search([*mine, ("agora_credit_exceeded", "=", True)]), small)
+        # The reserved order reads as the search finds it: nothing ahead.
+        over.invalidate_recordset(["agora_credit_exceeded"])
+        self.assertFalse(over.agora_credit_exceeded)
+        self.assertEqual(
+            SaleOrder.search([*mine, ("agora_credit_exceeded", "in", [True, False])]),
+            over | beta_order | small,
+        )
 
     def test_the_filter_costs_the_same_for_more_orders(self):
         """The filter sums each client's receivable once, whatever the number
