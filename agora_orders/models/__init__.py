@@ -3,6 +3,7 @@ from . import res_config_settings
 from . import res_partner
 from . import res_partner_bank
 from . import agora_agreement
+from . import agora_agreement_quantity_rule
 from . import product_category
 from . import product_template
 from . import agora_order_event
@@ -13,6 +14,7 @@ from . import sale_order
 from . import sale_order_history
 from . import sale_order_reservation
 from . import sale_order_credit
+from . import sale_order_quantity_rule
 from . import sale_order_return
 from . import sale_order_line
 from . import account_move

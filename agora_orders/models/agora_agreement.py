@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import ormcache
+from odoo.tools import formatLang, ormcache
 
 # The fields an agreement's cached assortment is read from.
 ASSORTMENT_FIELDS = {"category_ids", "product_ids", "company_id"}
@@ -81,6 +81,12 @@ class AgoraAgreement(models.Model):
     reserve_hours = fields.Integer(
         string="Reservation Period (hours)",
         help="How long a reserved, unpaid order keeps its stock. 0: the company's setting.",
+    )
+    quantity_rule_ids = fields.One2many(
+        "agora.agreement.quantity.rule",
+        "agreement_id",
+        string="Quantity Rules",
+        help="This client's own order pack and minimum per product, instead of the product's.",
     )
     note = fields.Html(string="Terms")
     sale_order_ids = fields.One2many("sale.order", "agora_agreement_id", string="Orders")
@@ -245,6 +251,84 @@ class AgoraAgreement(models.Model):
             return products
         return products.with_context(active_test=True).search(
             Domain("id", "in", products.ids) & self._get_assortment_domain(company)
+        )
+
+    # ------------------------------------------------------------------
+    # Pack sizes and minimums: ONE place decides which quantity fits
+    # ------------------------------------------------------------------
+
+    def _get_quantity_rules(self, products):
+        """{product id: ``QuantityRule``} of the ``products`` that have one
+        under this agreement (without one: the products' own rules).
+
+        The agreement's rule for a product replaces the product's whole rule
+        (an override without pack nor minimum lets any quantity through). One
+        query for the overrides, whatever the number of products: the catalog
+        asks for a page of them, the cart for all its lines.
+        """
+        if len(self) > 1:
+            self.ensure_one()
+        if not products:
+            return {}
+        # sudo: the rules are the agreement's terms for its own client, read
+        # for the client's catalog and cart as their prices are.
+        products = products.sudo()
+        overrides = {}
+        if self:
+            for override in (
+                self.env["agora.agreement.quantity.rule"]
+                .sudo()
+                .search(
+                    [
+                        ("agreement_id", "=", self.id),
+                        ("product_tmpl_id", "in", products.product_tmpl_id.ids),
+                    ]
+                )
+            ):
+                overrides[override.product_tmpl_id.id] = override
+        Template = self.env["product.template"]
+        rules = {}
+        for product in products:
+            template = product.product_tmpl_id
+            source = overrides.get(template.id)
+            if source:
+                pack, min_qty = source.pack_id, source.min_qty
+            else:
+                pack, min_qty = template.agora_order_pack_id, template.agora_order_min_qty
+            rule = Template._agora_make_quantity_rule(product.uom_id, pack, min_qty)
+            if rule:
+                rules[product.id] = rule
+        return rules
+
+    @api.model
+    def _quantity_text(self, qty):
+        """A quantity as people write it: "50", "1 234", "2.5" (in the user's language)."""
+        qty = float(qty or 0.0)
+        if qty.is_integer():
+            return formatLang(self.env, qty, digits=0)
+        return formatLang(self.env, qty, digits=3).rstrip("0")
+
+    @api.model
+    def _quantity_rule_label(self, rule):
+        """What the catalog, the cart and the upload show next to a quantity:
+        "multiple of 12, min. 24"."""
+        parts = []
+        if rule.multiple:
+            parts.append(self.env._("multiple of %s", self._quantity_text(rule.multiple)))
+        if rule.minimum:
+            parts.append(self.env._("min. %s", self._quantity_text(rule.minimum)))
+        return ", ".join(parts)
+
+    @api.model
+    def _quantity_rule_refusal(self, rule, qty):
+        """The one message of every path when ``qty`` does not fit ``rule``:
+        what the rule is, and the nearest quantity that fits."""
+        return self.env._(
+            "Order rule: %(rule)s. %(qty)s does not fit; the nearest quantity that fits is "
+            "%(nearest)s.",
+            rule=self._quantity_rule_label(rule),
+            qty=self._quantity_text(qty),
+            nearest=self._quantity_text(rule.nearest(qty)),
         )
 
     def _get_pricelist(self, partner):

@@ -15,6 +15,7 @@ EVENT_TYPES = [
     ("reminder", "Reservation Reminder Sent"),
     ("return", "Return"),
     ("credit", "Credit Check"),
+    ("quantity_rule", "Quantity Rule Overridden"),
 ]
 # How quantities and amounts are stored (see ``_qty_value`` and ``_amount_value``):
 # {kind: (key of the number, key of the unit or currency id)}.

@@ -592,6 +592,12 @@ class SaleOrder(models.Model):
         self.check_access("write")
         self._agora_check_transition("submit")
         self._agora_check_orderable()
+        if self._agora_is_staff():
+            # Staff submitting for the client may accept other quantities:
+            # the history says which.
+            self._agora_log_quantity_overrides()
+        else:
+            self._agora_check_quantity_rules()
         self._agora_submit_to_supplier()
         return True
 

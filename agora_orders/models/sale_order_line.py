@@ -27,6 +27,65 @@ class SaleOrderLine(models.Model):
         help="Quantity the client sent back and the warehouse received.",
     )
     agora_return_line_ids = fields.One2many("agora.return.request.line", "sale_line_id")
+    agora_qty_rule = fields.Char(
+        string="Order Rule",
+        compute="_compute_agora_qty_rule",
+        help="The client's pack size and minimum for this product (the product's, or "
+        "their agreement's).",
+    )
+    agora_qty_rule_broken = fields.Boolean(
+        string="Beyond the Order Rule",
+        compute="_compute_agora_qty_rule",
+        help="The product's quantity on this order does not fit the client's order rule: "
+        "staff accepted it, and the history records it.",
+    )
+
+    @api.depends(
+        "product_id",
+        "product_uom_qty",
+        "product_uom_id",
+        "order_id.agora_agreement_id",
+        "product_id.agora_order_pack_id",
+        "product_id.agora_order_min_qty",
+    )
+    def _compute_agora_qty_rule(self):
+        Agreement = self.env["agora.agreement"]
+        for order, lines in self.grouped("order_id").items():
+            products = lines.filtered(lambda l: not l.display_type).product_id
+            rules = order._agora_quantity_rules(products) if order else {}
+            broken = (
+                {product for product, _qty, _message in order._agora_quantity_refusals(lines)}
+                if rules
+                else set()
+            )
+            for line in lines:
+                rule = rules.get(line.product_id.id)
+                line.agora_qty_rule = Agreement._quantity_rule_label(rule) if rule else False
+                line.agora_qty_rule_broken = bool(rule) and line.product_id in broken
+
+    @api.onchange("product_uom_qty", "product_uom_id", "product_id")
+    def _onchange_agora_qty_rule(self):
+        """Staff typing a quantity beyond the client's rule are told before
+        saving that it overrides the rule."""
+        if not self.product_id or not self.order_id.partner_id:
+            return None
+        rule = self.order_id._agora_quantity_rules(self.product_id).get(self.product_id.id)
+        qty = self.product_uom_id._compute_quantity(
+            self.product_uom_qty, self.product_id.uom_id, round=False
+        )
+        if not rule or not qty or rule.fits(qty):
+            return None
+        return {
+            "warning": {
+                "title": self.env._("Beyond the order rule"),
+                "message": self.env["agora.agreement"]._quantity_rule_refusal(rule, qty)
+                + "\n"
+                + self.env._(
+                    "Saved as it is, this quantity overrides the client's rule, "
+                    "and the order's history records it."
+                ),
+            }
+        }
 
     @api.depends("move_ids.state", "move_ids.quantity", "move_ids.product_uom")
     def _compute_agora_qty_moved(self):
@@ -143,7 +202,17 @@ class SaleOrderLine(models.Model):
                 new_value=line._agora_qty_text(line.product_uom_qty),
                 product=line.product_id,
             )
+        lines._agora_log_quantity_overrides()
         return lines
+
+    def _agora_log_quantity_overrides(self):
+        """Record the quantities of these (new or changed) lines that staff
+        accepted beyond the client's rule; a client's own paths refuse them
+        before they reach a line. Carts are left out: their lines are not in
+        the history until the order is submitted."""
+        tracked = self.filtered(lambda l: not l.display_type and l._agora_tracks_lines())
+        for order, lines in tracked.grouped("order_id").items():
+            order._agora_log_quantity_overrides(lines.product_id)
 
     def write(self, vals):
         watched = {"product_uom_qty": "line_qty", "price_unit": "line_price"}
@@ -152,10 +221,12 @@ class SaleOrderLine(models.Model):
         tracked = self.filtered(lambda l: not l.display_type and l._agora_tracks_lines())
         before = {line.id: (line.product_uom_qty, line.price_unit) for line in tracked}
         res = super().write(vals)
+        qty_changed = self.browse()
         for line in tracked:
             old_qty, old_price = before[line.id]
             rounding = line.product_uom_id.rounding
             if float_compare(old_qty, line.product_uom_qty, precision_rounding=rounding):
+                qty_changed |= line
                 line.order_id._agora_log_event(
                     "line_qty",
                     old_value=line._agora_qty_text(old_qty),
@@ -169,6 +240,7 @@ class SaleOrderLine(models.Model):
                     new_value=line._agora_price_text(line.price_unit),
                     product=line.product_id,
                 )
+        qty_changed._agora_log_quantity_overrides()
         return res
 
     def unlink(self):

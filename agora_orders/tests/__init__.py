@@ -13,3 +13,4 @@ from . import test_agora_invoicing
 from . import test_agora_history_text
 from . import test_agora_demo_first_hour
 from . import test_agora_credit_limit
+from . import test_agora_quantity_rule

@@ -119,6 +119,34 @@ class TestAgoraDemoFirstHour(HttpCase):
         for xmlid in ("agora_orders.res_partner_alfa_demo", "agora_orders.res_partner_gamma_demo"):
             self.assertFalse(self.env.ref(xmlid).with_company(self.company).credit_limit)
 
+    def test_demo_products_sold_by_the_box_with_a_minimum(self):
+        """The demo sells the masking tape by the box of 24 from 48, the conduit
+        by the 50 m coil, the wall plugs by the carton of 10 packs from 20;
+        Альфа Строй's agreement lets it buy the tape from one box."""
+        tape = self.env.ref("agora_orders.product_lk_0008_demo")
+        conduit = self.env.ref("agora_orders.product_el_0004_demo")
+        plugs = self.env.ref("agora_orders.product_kr_0007_demo")
+        Agreement = self.env["agora.agreement"]
+        expected = {
+            "client_beta": {tape: "multiple of 24, min. 48", conduit: "multiple of 50"},
+            "client_alfa": {tape: "multiple of 24, min. 24", plugs: "multiple of 10, min. 20"},
+        }
+        for login, labels in expected.items():
+            agreement = self._demo_agreement(login)
+            rules = agreement._get_quantity_rules(tape | conduit | plugs)
+            for product, label in labels.items():
+                with self.subTest(login=login, product=product.display_name):
+                    self.assertIn(product, agreement._filter_orderable_products(product))
+                    self.assertEqual(Agreement._quantity_rule_label(rules[product.id]), label)
+        # The card shows the rule in the client's language, and proposes 48.
+        client = self.env["res.users"].search([("login", "=", "client_beta")])
+        rule = self._demo_agreement("client_beta")._get_quantity_rules(tape)[tape.id]
+        label = Agreement.with_context(lang=client.lang)._quantity_rule_label(rule)
+        self.authenticate("client_beta", "client_beta")
+        page = self.url_open(f"/my/catalog/product/{tape.id}")
+        self.assertIn(label, page.text)
+        self.assertIn('value="48"', page.text)
+
     def test_demo_catalog_pages_list_only_the_wholesalers_goods(self):
         """What client_beta and client_gamma see at /my/catalog, listed or
         searched for, is the wholesaler's goods only."""
