@@ -144,6 +144,15 @@ class AgoraApprovalPortal(AgoraCartPortal):
                 )
                 if may_decide
                 else [],
+                # The approver changes quantities within the products' order rules.
+                "agora_approval_qty_rules": {
+                    product_id: request.env["agora.agreement"]._quantity_rule_label(rule)
+                    for product_id, rule in order._agora_quantity_rules(
+                        order.order_line.product_id
+                    ).items()
+                }
+                if may_decide
+                else {},
                 "qty_input_value": presenter.qty_input_value,
             }
         )

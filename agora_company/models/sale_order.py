@@ -355,6 +355,8 @@ class SaleOrder(models.Model):
             # The amount may have changed: the approver must still cover it.
             self._agora_check_approver(approver)
         self._agora_check_orderable()
+        # The approver's quantities, and the buyer's under a rule changed since.
+        self._agora_check_quantity_rules()
         comment = (comment or "").strip()[:2000]
         # sudo: the approval's fields are written only by these methods.
         self.sudo().write(

@@ -152,6 +152,31 @@ class TestPortalApproval(AgoraCompanyDataMixin, AgoraPortalHttpCase):
         self.assertRegex(response.text, r'o_agora_step[^"]*bg-light[^"]*"\s+data-step="approval"')
         self.assertNotIn(f'data-order-id="{order.id}"', self._get("/my/approvals").text)
 
+    def test_approver_changes_quantities_within_the_order_rule(self):
+        unit = self.env.ref("uom.product_uom_unit")
+        box = self.env["uom.uom"].create(
+            {"name": "AGC Box of 5", "relative_factor": 5, "relative_uom_id": unit.id}
+        )
+        self.hammer.product_tmpl_id.write(
+            {"uom_ids": [(6, 0, box.ids)], "agora_order_pack_id": box.id}
+        )
+        order = self._submit(self.limited_buyer_alfa, [(self.hammer, 10)])
+        self.assertEqual(self._state(order), "approval")
+        line = order.order_line
+        self._login(self.approver_alfa)
+        card = self._get(f"/my/orders/{order.id}").text
+        self.assertIn("multiple of 5", card)
+        response = self._post(f"/my/orders/{order.id}/approve", {f"qty_{line.id}": "8"})
+        self.assertIn(
+            "Order rule: multiple of 5. 8 does not fit; the nearest quantity that fits is 10.",
+            " ".join(flash_texts(response.text)),
+        )
+        self.assertEqual(self._state(order), "approval")
+        self.assertEqual(self._reload(order).order_line.product_uom_qty, 10.0)
+        self._post(f"/my/orders/{order.id}/approve", {f"qty_{line.id}": "5"})
+        self.assertEqual(self._state(order), "processing")
+        self.assertEqual(self._reload(order).order_line.product_uom_qty, 5.0)
+
     def test_reject_needs_a_comment_and_returns_the_cart(self):
         order = self._submit(self.limited_buyer_alfa, [(self.hammer, 10)])
         self.assertEqual(order.agora_state, "approval")

@@ -82,6 +82,18 @@ class AgoraCartPortal(AgoraPortal):
                 "limits": request.env["agora.cart.import"]._agora_limits(),
                 "qty_input_value": presenter.qty_input_value,
                 "credit_notice": cart._agora_client_credit_notice() if lines else {},
+                "qty_rules": {
+                    product_id: request.env["agora.agreement"]._quantity_rule_label(rule)
+                    for product_id, rule in cart._agora_quantity_rules(products).items()
+                }
+                if lines
+                else {},
+                "qty_refusals": {
+                    product.id: message
+                    for product, _qty, message in cart._agora_quantity_refusals()
+                }
+                if lines
+                else {},
             }
         )
         return values
@@ -122,8 +134,9 @@ class AgoraCartPortal(AgoraPortal):
     def portal_my_cart_search_products(self, term="", limit=10, **kw):
         """Autocomplete of "add a line": up to 10 products of the user's assortment."""
         limit = self._agora_int(limit, 10)
+        partner = self._agora_partner()
         return request.env["agora.catalog"]._autocomplete(
-            self._agora_partner(), str(term or "")[:100], limit=limit
+            partner, str(term or "")[:100], limit=limit, in_cart=self._agora_in_cart(partner)
         )
 
     @http.route("/my/cart/update", type="http", auth="user", methods=["POST"], website=True)
@@ -275,12 +288,15 @@ class AgoraCartPortal(AgoraPortal):
     def portal_my_cart_import_preview(self, import_id, **kw):
         upload = self._agora_own_import(import_id)
         lines = upload.line_ids
-        problems = lines.filtered(lambda l: not l._agora_is_ok())
-        good = lines - problems
+        to_confirm = lines.filtered(lambda l: l._agora_to_confirm())
+        problems = lines.filtered(lambda l: not l._agora_is_ok()) - to_confirm
+        good = lines - problems - to_confirm
         values = self._agora_layout_values("agora_cart_import")
         values.update(
             {
                 "upload": upload,
+                # Every row to confirm is shown: each needs the client's answer.
+                "to_confirm": to_confirm,
                 "problems": problems[:1000],
                 "problems_hidden": max(len(problems) - 1000, 0),
                 "good": good[:500],
@@ -298,17 +314,33 @@ class AgoraCartPortal(AgoraPortal):
         website=True,
     )
     def portal_my_cart_import_confirm(self, import_id, **kw):
+        """Add the file's rows to the cart; each row rounded up to its order
+        rule comes with the client's answer, ``adjust_<row id>`` = "add" or
+        "drop". Refused, nothing is added and the preview stays as it was."""
         upload = self._agora_own_import(import_id)
+        decisions = {}
+        for key, answer in kw.items():
+            if key.startswith("adjust_") and answer in ("add", "drop"):
+                line_id = self._agora_int(key.removeprefix("adjust_"), 0)
+                if line_id:
+                    decisions[line_id] = answer == "add"
         try:
             with request.env.cr.savepoint():
-                result = upload._agora_apply()
+                result = upload._agora_apply(decisions)
         except (UserError, ValidationError) as exc:
             flash("danger", error_text(exc))
+            if upload.state == "preview":
+                return request.redirect(f"/my/cart/import/{upload.id}")
             return request.redirect("/my/cart")
+        details = [
+            request.env._("No longer available to you: %s", name) for name in result["refused"]
+        ]
+        if result["dropped"]:
+            details.append(request.env._("Rows dropped: %s.", result["dropped"]))
         flash(
             "success" if not result["refused"] else "warning",
             request.env._("Lines added to your cart: %s.", result["added"]),
-            [request.env._("No longer available to you: %s", name) for name in result["refused"]],
+            details,
         )
         return request.redirect("/my/cart")
 

@@ -109,6 +109,7 @@ class AgoraCatalogPortal(AgoraPortal):
             query = urlencode(new_args)
             return "/my/catalog" + (f"?{query}" if query else "")
 
+        in_cart = self._agora_in_cart(partner)
         values = self._agora_layout_values("agora_catalog")
         values.update(
             {
@@ -130,7 +131,8 @@ class AgoraCatalogPortal(AgoraPortal):
                 "pager": pager_values,
                 "catalog_url": catalog_url,
                 "current_url": request.httprequest.full_path.rstrip("?"),
-                "in_cart": self._agora_in_cart(partner),
+                "in_cart": in_cart,
+                "qty_hints": Catalog._quantity_hints(agreement, result["products"], in_cart),
                 "show_stock_qty": request.env.company.agora_show_stock_quantity,
             }
         )
@@ -167,6 +169,7 @@ class AgoraCatalogPortal(AgoraPortal):
         if not product:
             raise NotFound()
         pricelist = Catalog._get_pricelist(partner, agreement)
+        in_cart = self._agora_in_cart(partner)
         values = self._agora_layout_values("agora_product")
         values.update(
             {
@@ -176,7 +179,8 @@ class AgoraCatalogPortal(AgoraPortal):
                 "stock": Catalog._stock_info(product)[product.id],
                 "show_stock_qty": request.env.company.agora_show_stock_quantity,
                 "last_lines": Catalog._last_order_lines(partner, product),
-                "in_cart": self._agora_in_cart(partner),
+                "in_cart": in_cart,
+                "qty_hints": Catalog._quantity_hints(agreement, product, in_cart),
                 "current_url": request.httprequest.path,
                 "attributes": [
                     (ptav.attribute_id.name, ptav.name)

@@ -58,6 +58,7 @@ class AgoraPortal(sale_portal.CustomerPortal):
                 "agora_unread_count": self._agora_unread_count(partner),
                 "agora_flash": pop_flash(),
                 "fmt_qty": request.env["agora.catalog"]._qty_display,
+                "qty_input_value": presenter.qty_input_value,
             }
         )
         return values

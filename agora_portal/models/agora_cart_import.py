@@ -69,8 +69,12 @@ LINE_STATUSES = [
     ("ambiguous", "Ambiguous"),
     ("outside", "Outside the agreement"),
     ("invalid_qty", "Invalid quantity"),
+    ("adjust", "Quantity to confirm"),
 ]
 OK_STATUSES = ("add", "merge")
+# Rows whose quantity was rounded up to the product's order rule: added only
+# when the client confirms the proposed quantity.
+ADJUST_STATUS = "adjust"
 
 
 def _normalize_header(value):
@@ -163,14 +167,17 @@ class AgoraCartImport(models.TransientModel):
     )
     line_ids = fields.One2many("agora.cart.import.line", "import_id", string="Rows")
     count_ok = fields.Integer(compute="_compute_counts", string="Rows to Add")
+    count_adjust = fields.Integer(compute="_compute_counts", string="Rows to Confirm")
     count_error = fields.Integer(compute="_compute_counts", string="Rows Refused")
 
     @api.depends("line_ids.status")
     def _compute_counts(self):
         for upload in self:
             ok = sum(1 for line in upload.line_ids if line.status in OK_STATUSES)
+            adjust = sum(1 for line in upload.line_ids if line.status == ADJUST_STATUS)
             upload.count_ok = ok
-            upload.count_error = len(upload.line_ids) - ok
+            upload.count_adjust = adjust
+            upload.count_error = len(upload.line_ids) - ok - adjust
 
     # ------------------------------------------------------------------
     # Reading the file
@@ -411,12 +418,8 @@ class AgoraCartImport(models.TransientModel):
         resolved = catalog._resolve_codes(
             cart.agora_agreement_id, [(e["code"], e["barcode"]) for e in entries]
         )
-        in_cart = {}
-        for line in cart.order_line:
-            if not line.display_type and line.product_uom_id == line.product_id.uom_id:
-                in_cart.setdefault(line.product_id, line.product_uom_qty)
+        in_cart = cart._agora_cart_quantities()
         seen = {}
-        SaleOrder = self.env["sale.order"]
         vals_list = []
         for entry, match in zip(entries, resolved, strict=True):
             vals = {
@@ -452,7 +455,7 @@ class AgoraCartImport(models.TransientModel):
                     product_name=product.name,
                     uom_name=product.uom_id.name,
                 )
-                number, error = SaleOrder._agora_validate_qty(entry["qty_text"], product.uom_id)
+                number, error = cart._agora_validate_qty(entry["qty_text"], product.uom_id)
                 if error:
                     vals.update(status="invalid_qty", message=error)
                 elif product.id in seen:
@@ -477,7 +480,41 @@ class AgoraCartImport(models.TransientModel):
                 if vals["status"] in OK_STATUSES:
                     seen.setdefault(product.id, entry["row"])
             vals_list.append(vals)
+        self._agora_propose_rule_quantities(cart, vals_list, in_cart)
         return vals_list
+
+    @api.model
+    def _agora_propose_rule_quantities(self, cart, vals_list, in_cart):
+        """Round up to its order rule (``sale.order._agora_validate_order_qty``)
+        what the file adds of each product: the product's last good row gets
+        the missing quantity, and waits for the client to confirm or drop it.
+
+        The rule holds for what the cart's line will hold: the cart's quantity
+        and every row of the product together.
+        """
+        rows_by_product = {}
+        for vals in vals_list:
+            if vals["status"] in OK_STATUSES:
+                rows_by_product.setdefault(vals["product_id"], []).append(vals)
+        if not rows_by_product:
+            return
+        products = self.env["product.product"].browse(list(rows_by_product))
+        rules = cart._agora_quantity_rules(products)
+        Agreement = self.env["agora.agreement"]
+        for product in products:
+            rule = rules.get(product.id)
+            if not rule:
+                continue
+            rows = rows_by_product[product.id]
+            total = in_cart.get(product, 0.0) + sum(vals["quantity"] for vals in rows)
+            if rule.fits(total):
+                continue
+            last = rows[-1]
+            last.update(
+                status=ADJUST_STATUS,
+                quantity=last["quantity"] + rule.nearest(total) - total,
+                message=Agreement._quantity_rule_refusal(rule, total),
+            )
 
     # ------------------------------------------------------------------
     # Confirming
@@ -488,15 +525,31 @@ class AgoraCartImport(models.TransientModel):
         if self.user_id != self.env.user or self.order_id.partner_id != self.env.user.partner_id:
             raise AccessError(self.env._("This upload is not yours."))
 
-    def _agora_apply(self):
+    def _agora_apply(self, decisions=None):
         """Add the good rows to the cart, checking products and cart again.
 
-        :return: dict with ``added`` (number of rows added) and ``refused`` (list
-            of product names that are no longer orderable)
+        :param decisions: {row line id: True to add its proposed quantity,
+            False to drop it} for the rows whose quantity was rounded up to the
+            product's order rule; every such row needs one, or nothing is added
+        :return: dict with ``added`` (number of rows added), ``dropped``
+            (number of rounded rows the client dropped) and ``refused`` (list of
+            product names that are no longer orderable)
         """
         self._agora_check_owner()
         if self.state != "preview":
             raise UserError(self.env._("This file was already added to your cart."))
+        decisions = decisions or {}
+        # sudo: the upload is the user's own (checked above).
+        to_confirm = self.sudo().line_ids.filtered(lambda l: l.status == ADJUST_STATUS)
+        undecided = to_confirm.filtered(lambda l: l.id not in decisions)
+        if undecided:
+            raise UserError(
+                self.env._(
+                    "Please confirm the rounded quantity, or drop the row, for rows: %s.",
+                    ", ".join(str(row) for row in undecided.mapped("row")),
+                )
+            )
+        accepted = to_confirm.filtered(lambda l: decisions[l.id])
         # sudo: the cart is the user's own (checked just above); the portal rule
         # on orders is read-only, so the cart is written through these methods.
         cart = self.order_id.sudo()
@@ -504,12 +557,13 @@ class AgoraCartImport(models.TransientModel):
         # sudo: the upload is the user's own (checked above); portal users may
         # only read uploads, which are written by these methods alone.
         upload = self.sudo()
-        ok_lines = upload.line_ids.filtered(lambda l: l.status in OK_STATUSES)
+        ok_lines = upload.line_ids.filtered(lambda l: l.status in OK_STATUSES) | accepted
         products = ok_lines.product_id
         orderable = cart.agora_agreement_id._filter_orderable_products(products, cart.company_id)
         orderable_ids = set(orderable.ids)
         # Each quantity is checked again, as the quick add checks it: what
-        # reaches the cart never depends on what was stored in the preview.
+        # reaches the cart never depends on what was stored in the preview
+        # (and ``_agora_cart_add_many`` refuses totals beyond the order rules).
         items = [
             (line.product_id, cart._agora_parse_qty(line.quantity, line.product_id.uom_id))
             for line in ok_lines
@@ -519,7 +573,7 @@ class AgoraCartImport(models.TransientModel):
         if items:
             cart._agora_cart_add_many(items)
         upload.state = "done"
-        return {"added": len(items), "refused": refused}
+        return {"added": len(items), "dropped": len(to_confirm - accepted), "refused": refused}
 
     # ------------------------------------------------------------------
     # The template file

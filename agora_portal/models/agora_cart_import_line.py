@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from .agora_cart_import import LINE_STATUSES, OK_STATUSES
+from .agora_cart_import import ADJUST_STATUS, LINE_STATUSES, OK_STATUSES
 
 
 class AgoraCartImportLine(models.TransientModel):
@@ -23,10 +23,20 @@ class AgoraCartImportLine(models.TransientModel):
     product_code = fields.Char(string="SKU")
     product_name = fields.Char()
     uom_name = fields.Char(string="Unit")
-    quantity = fields.Float(digits="Product Unit")
+    quantity = fields.Float(
+        digits="Product Unit",
+        help="What the row adds to the cart: the file's quantity, or the quantity rounded "
+        "up to the product's order rule, proposed to the client.",
+    )
     status = fields.Selection(LINE_STATUSES, required=True)
     message = fields.Char()
 
     def _agora_is_ok(self):
         self.ensure_one()
         return self.status in OK_STATUSES
+
+    def _agora_to_confirm(self):
+        """Whether the row's quantity was rounded up to its order rule, and
+        waits for the client to confirm or drop it."""
+        self.ensure_one()
+        return self.status == ADJUST_STATUS

@@ -1,6 +1,6 @@
 from odoo import api, models
 from odoo.fields import Domain
-from odoo.tools import SQL, Query, float_compare, formatLang, ormcache
+from odoo.tools import SQL, Query, float_compare, ormcache
 
 STOCK_IN = "in"
 STOCK_LOW = "low"
@@ -434,10 +434,7 @@ class AgoraCatalog(models.AbstractModel):
     @api.model
     def _qty_display(self, qty):
         """A quantity as people write it: "50", "1 234", "2.5" (in the user's language)."""
-        qty = float(qty or 0.0)
-        if qty.is_integer():
-            return formatLang(self.env, qty, digits=0)
-        return formatLang(self.env, qty, digits=3).rstrip("0")
+        return self.env["agora.agreement"]._quantity_text(qty)
 
     # ------------------------------------------------------------------
     # One product
@@ -484,8 +481,32 @@ class AgoraCatalog(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _autocomplete(self, partner, term, limit=10):
+    def _quantity_hints(self, agreement, products, in_cart=None):
+        """What the catalog shows of the products' order rules, next to their
+        quantity: {product id: {"label": "multiple of 12, min. 24", "qty": the
+        quantity "add" proposes}} for the products with a rule. The proposed
+        quantity is the least one that, with what the cart already holds,
+        fits the rule.
+
+        :param in_cart: {product id: quantity in the cart}
+        """
+        rules = agreement._get_quantity_rules(products)
+        Agreement = self.env["agora.agreement"]
+        hints = {}
+        for product_id, rule in rules.items():
+            held = (in_cart or {}).get(product_id, 0.0)
+            if held > 0 and rule.fits(held):
+                qty = rule.multiple or 1.0
+            else:
+                qty = rule.nearest(max(held, 0.0) + rule.rounding) - held
+            hints[product_id] = {"label": Agreement._quantity_rule_label(rule), "qty": qty}
+        return hints
+
+    @api.model
+    def _autocomplete(self, partner, term, limit=10, in_cart=None):
         """Up to ``limit`` products of the assortment matching ``term``, SKU matches first.
+
+        :param in_cart: {product id: quantity in the cart}, for the quantity proposed
 
         :return: list of dicts ready for JSON
         """
@@ -509,6 +530,7 @@ class AgoraCatalog(models.AbstractModel):
         products = Product.browse((exact | others).ids)
         prices = self._prices(products, pricelist)
         currency = pricelist.currency_id or self.env.company.currency_id
+        hints = self._quantity_hints(agreement, products, in_cart)
         return [
             {
                 "id": product.id,
@@ -517,6 +539,8 @@ class AgoraCatalog(models.AbstractModel):
                 "uom": product.uom_id.name,
                 "price": prices.get(product.id, 0.0),
                 "price_display": currency.format(prices.get(product.id, 0.0)),
+                "qty_rule": hints.get(product.id, {}).get("label", ""),
+                "qty": hints.get(product.id, {}).get("qty", 1.0),
             }
             for product in products
         ]

@@ -121,15 +121,29 @@ class SaleOrder(models.Model):
         self.ensure_one()
         product.ensure_one()
         self._agora_check_cart()
-        qty = self._agora_parse_qty(qty, product.uom_id)
         self._agora_check_orderable_products(product)
+        qty = self._agora_parse_order_qty(
+            product, qty, self._agora_cart_quantities().get(product, 0.0)
+        )
         return self._agora_cart_add_many([(product, qty)])[product]
+
+    def _agora_cart_quantities(self):
+        """{product: quantity} of the cart's lines in the product's unit (those
+        ``_agora_cart_add_many`` increases)."""
+        self.ensure_one()
+        quantities = {}
+        for line in self.order_line:
+            if not line.display_type and line.product_uom_id == line.product_id.uom_id:
+                quantities.setdefault(line.product_id, line.product_uom_qty)
+        return quantities
 
     def _agora_cart_add_many(self, items):
         """Add several (product, qty) at once; products and quantities already checked.
 
         Lines of the same product in the product's unit are increased, others created,
-        in one write.
+        in one write. Whatever the path, no line leaves with a quantity beyond
+        its product's order rule (``_agora_validate_order_qty``): callers that
+        refuse lines one by one check them first, this refuses the whole.
 
         :param items: iterable of (product.product, float) in the product's unit
         :return: {product: cart line}
@@ -143,6 +157,15 @@ class SaleOrder(models.Model):
         for line in self.order_line:
             if not line.display_type and line.product_uom_id == line.product_id.uom_id:
                 existing.setdefault(line.product_id, line)
+        rules = self._agora_quantity_rules(self.env["product.product"].concat(*totals))
+        refusals = []
+        for product, qty in totals.items():
+            held = existing[product].product_uom_qty if product in existing else 0.0
+            __, error = self._agora_validate_order_qty(product, qty, held, rules)
+            if error:
+                refusals.append(f"{product.display_name}: {error}")
+        if refusals:
+            raise ValidationError("\n".join(refusals))
         commands = []
         for product, qty in totals.items():
             line = existing.get(product)
@@ -183,7 +206,11 @@ class SaleOrder(models.Model):
         line = self._agora_cart_line(line.id)
         if self._agora_to_number(qty) == 0:
             return self._agora_cart_remove(line)
-        qty = self._agora_parse_qty(qty, line.product_uom_id)
+        if line.product_uom_id == line.product_id.uom_id:
+            qty = self._agora_parse_order_qty(line.product_id, qty)
+        else:
+            # A line in another unit (made by staff): its quantity as it is.
+            qty = self._agora_parse_qty(qty, line.product_uom_id)
         if float_compare(
             qty, line.product_uom_qty, precision_rounding=line.product_uom_id.rounding
         ):
@@ -222,6 +249,9 @@ class SaleOrder(models.Model):
         active = products.with_context(active_test=True).filtered("active")
         orderable = cart.agora_agreement_id._filter_orderable_products(active, cart.company_id)
         active_ids, orderable_ids = set(active.ids), set(orderable.ids)
+        rules = cart._agora_quantity_rules(orderable)
+        # What each product's line will hold: the cart's, then the lines repeated.
+        held = cart._agora_cart_quantities()
         refused = []
         items = []
         for line in source_lines:
@@ -235,16 +265,19 @@ class SaleOrder(models.Model):
                     {"line": line, "reason": self.env._("The product is not in your assortment.")}
                 )
             else:
-                qty, error = self._agora_validate_qty(
+                qty, error = cart._agora_validate_order_qty(
+                    product,
                     line.product_uom_id._compute_quantity(
                         line.product_uom_qty, product.uom_id, rounding_method="HALF-UP"
                     ),
-                    product.uom_id,
+                    held.get(product, 0.0),
+                    rules,
                 )
                 if error:
                     refused.append({"line": line, "reason": error})
                 else:
                     items.append((product, qty))
+                    held[product] = held.get(product, 0.0) + qty
         if items:
             cart._agora_cart_add_many(items)
         return cart, refused

@@ -12,8 +12,10 @@ class SaleOrder(models.Model):
     """What the client types or uploads, read as numbers and quantities.
 
     ONE rule decides whether a quantity may go into a cart
-    (``_agora_validate_qty``), with the same message from the catalog, the
-    quick add ("add a line"), a file upload and the repeat of a past order.
+    (``_agora_validate_qty``, then the product's pack size and minimum in
+    ``_agora_validate_order_qty``), with the same message from the catalog,
+    the quick add ("add a line"), the cart, a file upload and the repeat of a
+    past order.
     """
 
     # One file per concern of the portal's sale.order (issue #17): the cart's
@@ -59,6 +61,40 @@ class SaleOrder(models.Model):
                 "The quantity cannot exceed %s.", f"{MAX_LINE_QTY:,}".replace(",", " ")
             )
         return number, None
+
+    def _agora_validate_order_qty(self, product, value, in_cart=0.0, rules=None):
+        """Whether ``value`` of ``product`` may go into this cart: a quantity
+        (``_agora_validate_qty``) that, with the ``in_cart`` quantity the cart
+        already holds, fits the product's order rule (whole packs, at least the
+        minimum; ``agora.agreement._get_quantity_rules``).
+
+        Called on the cart (its agreement's rules) or on the empty model (the
+        products' own rules).
+
+        :param rules: ``_get_quantity_rules`` of the caller's products, when a
+            bulk caller read them at once
+        :return: (quantity, None), or (None, the reason for the client)
+        """
+        number, error = self._agora_validate_qty(value, product.uom_id)
+        if error:
+            return None, error
+        if rules is None:
+            rules = self.agora_agreement_id._get_quantity_rules(product)
+        rule = rules.get(product.id)
+        total = in_cart + number
+        if rule and not rule.fits(total):
+            return None, self.env["agora.agreement"]._quantity_rule_refusal(rule, total)
+        return number, None
+
+    def _agora_parse_order_qty(self, product, value, in_cart=0.0):
+        """``_agora_validate_order_qty``'s quantity.
+
+        :raise ValidationError: with its reason.
+        """
+        number, error = self._agora_validate_order_qty(product, value, in_cart)
+        if error:
+            raise ValidationError(error)
+        return number
 
     @api.model
     def _agora_parse_qty(self, value, uom=None):

@@ -17,3 +17,4 @@ from . import test_code_resolution
 from . import test_quantity_rule
 from . import test_portal_russian
 from . import test_portal_credit_limit
+from . import test_portal_pack_sizes

@@ -158,3 +158,44 @@ class TestAgoraPortalQueries(AgoraPortalHttpCase):
         counts[f"{LARGE} lines"] = self._queries("/my/cart")
         self.assertEqual(counts[f"{SMALL} lines"], counts[f"{LARGE} lines"], counts)
         self.assertLessEqual(counts[f"{SMALL} lines"], MAX_CART_QUERIES, counts)
+
+    def test_order_rules_keep_the_catalog_and_the_cart_flat(self):
+        """Pack sizes and minimums, the products' and the agreement's own, read
+        in the same number of queries for 10 products or lines and for 200."""
+        unit = self.env.ref("uom.product_uom_unit")
+        pair = self.env["uom.uom"].create(
+            {"name": "AGP Pair", "relative_factor": 2, "relative_uom_id": unit.id}
+        )
+        self.bolts.product_tmpl_id.write(
+            {"uom_ids": [Command.link(pair.id)], "agora_order_pack_id": pair.id}
+        )
+        # Alfa's agreement sets its own minimum on every other bolt.
+        self.env["agora.agreement.quantity.rule"].create(
+            [
+                {
+                    "agreement_id": self.agreement_alfa.id,
+                    "product_tmpl_id": bolt.product_tmpl_id.id,
+                    "pack_id": pair.id,
+                    "min_qty": 4,
+                }
+                for bolt in self.bolts[::2]
+            ]
+        )
+        self._login(self.user_alfa)
+        self._show_bolts(SMALL - 4)
+        self._queries("/my/catalog")  # warm-up
+        catalog = {SMALL: self._queries("/my/catalog")}
+        self._show_bolts(LARGE)
+        self._queries("/my/catalog?ppg=120")
+        catalog[LARGE] = self._queries("/my/catalog?ppg=120")
+        self.assertEqual(catalog[SMALL], catalog[LARGE], catalog)
+        self.assertIn("multiple of 2, min. 4", self.url_open("/my/catalog?ppg=120").text)
+
+        cart = self._cart(self.user_alfa, [(self.hammer, 1), (self.drill, 1)])
+        cart._agora_cart_add_many([(bolt, 4.0) for bolt in self.bolts[: SMALL - 2]])
+        self._queries("/my/cart")  # warm-up
+        counts = {SMALL: self._queries("/my/cart")}
+        cart._agora_cart_add_many([(bolt, 4.0) for bolt in self.bolts[SMALL - 2 : LARGE - 2]])
+        self._queries("/my/cart")
+        counts[LARGE] = self._queries("/my/cart")
+        self.assertEqual(counts[SMALL], counts[LARGE], counts)

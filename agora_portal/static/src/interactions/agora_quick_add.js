@@ -29,6 +29,7 @@ export class AgoraQuickAdd extends Interaction {
         this.qtyEl = this.el.querySelector(".o_agora_quick_qty");
         this.productIdEl = this.el.querySelector(".o_agora_quick_product_id");
         this.resultsEl = this.el.querySelector(".o_agora_quick_results");
+        this.ruleEl = this.el.querySelector(".o_agora_quick_qty_rule");
         this.results = [];
         this.active = -1;
         this.requestId = 0;
@@ -40,6 +41,7 @@ export class AgoraQuickAdd extends Interaction {
 
     async onInput() {
         this.productIdEl.value = "";
+        this.ruleEl.textContent = "";
         const term = this.codeEl.value.trim();
         const requestId = ++this.requestId;
         if (term.length < 2) {
@@ -66,6 +68,12 @@ export class AgoraQuickAdd extends Interaction {
             const code = document.createElement("strong");
             code.textContent = product.code;
             label.append(code, " ", product.name);
+            if (product.qty_rule) {
+                const rule = document.createElement("small");
+                rule.className = "text-muted ms-2";
+                rule.textContent = product.qty_rule;
+                label.append(rule);
+            }
             const price = document.createElement("span");
             price.className = "text-muted";
             price.textContent = `${product.price_display} / ${product.uom}`;
@@ -91,6 +99,9 @@ export class AgoraQuickAdd extends Interaction {
         }
         this.productIdEl.value = product.id;
         this.codeEl.value = product.code || product.name;
+        // The least quantity that fits the product's order rule, and the rule itself.
+        this.qtyEl.value = product.qty;
+        this.ruleEl.textContent = product.qty_rule || "";
         this.render([]);
         this.qtyEl.focus();
         this.qtyEl.select();
