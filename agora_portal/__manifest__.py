@@ -16,6 +16,10 @@
         "views/portal_templates.xml",
         "views/catalog_templates.xml",
         "views/cart_templates.xml",
+        "views/requisition_templates.xml",
+    ],
+    "demo": [
+        "demo/agora_requisition_list_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": [

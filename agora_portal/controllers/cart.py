@@ -291,7 +291,9 @@ class AgoraCartPortal(AgoraPortal):
         to_confirm = lines.filtered(lambda l: l._agora_to_confirm())
         problems = lines.filtered(lambda l: not l._agora_is_ok()) - to_confirm
         good = lines - problems - to_confirm
-        values = self._agora_layout_values("agora_cart_import")
+        values = self._agora_layout_values(
+            "agora_lists" if upload.target == "list" else "agora_cart_import"
+        )
         values.update(
             {
                 "upload": upload,
@@ -331,12 +333,27 @@ class AgoraCartPortal(AgoraPortal):
             flash("danger", error_text(exc))
             if upload.state == "preview":
                 return request.redirect(f"/my/cart/import/{upload.id}")
-            return request.redirect("/my/cart")
-        details = [
-            request.env._("No longer available to you: %s", name) for name in result["refused"]
-        ]
+            return request.redirect("/my/lists" if upload.target == "list" else "/my/cart")
+        if result.get("list"):
+            # A list's refusals name the product and the reason.
+            details = list(result["refused"])
+        else:
+            details = [
+                request.env._("No longer available to you: %s", name) for name in result["refused"]
+            ]
         if result["dropped"]:
             details.append(request.env._("Rows dropped: %s.", result["dropped"]))
+        if result.get("list"):
+            flash(
+                "success" if not result["refused"] else "warning",
+                request.env._(
+                    "List %(name)s was made: %(count)s products.",
+                    name=result["list"].name,
+                    count=result["added"],
+                ),
+                details,
+            )
+            return request.redirect(f"/my/lists/{result['list'].id}")
         flash(
             "success" if not result["refused"] else "warning",
             request.env._("Lines added to your cart: %s.", result["added"]),

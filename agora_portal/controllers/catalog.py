@@ -181,6 +181,9 @@ class AgoraCatalogPortal(AgoraPortal):
                 "last_lines": Catalog._last_order_lines(partner, product),
                 "in_cart": in_cart,
                 "qty_hints": Catalog._quantity_hints(agreement, product, in_cart),
+                "requisition_lists": request.env["agora.requisition.list"].search(
+                    request.env["agora.requisition.list"]._agora_visible_domain(request.env.user)
+                ),
                 "current_url": request.httprequest.path,
                 "attributes": [
                     (ptav.attribute_id.name, ptav.name)

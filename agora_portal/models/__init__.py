@@ -12,3 +12,5 @@ from . import product_product
 from . import product_template
 from . import product_template_attribute_value
 from . import ir_http
+from . import agora_requisition_list
+from . import agora_requisition_list_line

@@ -160,7 +160,18 @@ class AgoraCartImport(models.TransientModel):
     user_id = fields.Many2one(
         "res.users", required=True, readonly=True, default=lambda self: self.env.user
     )
-    order_id = fields.Many2one("sale.order", string="Cart", required=True, ondelete="cascade")
+    target = fields.Selection(
+        [("cart", "Cart"), ("list", "New Requisition List")],
+        default="cart",
+        required=True,
+        help="Where the rows go: the user's cart, or a new requisition list.",
+    )
+    order_id = fields.Many2one("sale.order", string="Cart", ondelete="cascade")
+    requisition_list_id = fields.Many2one(
+        "agora.requisition.list",
+        ondelete="set null",
+        help="The list made from the file, once confirmed.",
+    )
     file_name = fields.Char(readonly=True)
     state = fields.Selection(
         [("preview", "Preview"), ("done", "Added to Cart")], default="preview", required=True
@@ -372,6 +383,45 @@ class AgoraCartImport(models.TransientModel):
         if cart.partner_id != self.env.user.partner_id:
             raise AccessError(self.env._("You can only upload a file into your own cart."))
         cart._agora_check_cart()
+        # sudo: the agreement and the cart's products are not readable by portal
+        # users; ``cart`` is the user's own cart (checked above).
+        vals_list = self._agora_match(
+            cart.sudo().agora_agreement_id,
+            self._agora_entries(file_name, content),
+            cart.sudo()._agora_cart_quantities(),
+        )
+        return self.create(
+            {
+                "order_id": cart.id,
+                "file_name": (file_name or "")[:200],
+                "line_ids": [fields.Command.create(vals) for vals in vals_list],
+            }
+        )
+
+    @api.model
+    def _agora_create_list_preview(self, file_name, content):
+        """Read, match and check the file's rows for a new requisition list of
+        the user's company: the same reading and checks as a cart's file, the
+        rows checked one by one (a list holds no cart quantity).
+
+        :return: the new preview (agora.cart.import)
+        """
+        agreement = self.env["agora.catalog"]._get_agreement(self.env.user.partner_id)
+        vals_list = self._agora_match(agreement, self._agora_entries(file_name, content), {})
+        return self.create(
+            {
+                "target": "list",
+                "file_name": (file_name or "")[:200],
+                "line_ids": [fields.Command.create(vals) for vals in vals_list],
+            }
+        )
+
+    @api.model
+    def _agora_entries(self, file_name, content):
+        """The file's rows: [{"row", "code", "barcode", "qty_text"}].
+
+        :raise UserError: when the file cannot be used
+        """
         rows = self._agora_read_rows(file_name, content)
         numbered, code_col, barcode_col, qty_col = self._agora_columns(rows)
         if not numbered:
@@ -394,31 +444,23 @@ class AgoraCartImport(models.TransientModel):
                     "qty_text": cell(row, qty_col),
                 }
             )
-        vals_list = self._agora_match(cart, entries)
-        return self.create(
-            {
-                "order_id": cart.id,
-                "file_name": (file_name or "")[:200],
-                "line_ids": [fields.Command.create(vals) for vals in vals_list],
-            }
-        )
+        return entries
 
     @api.model
-    def _agora_match(self, cart, entries):
+    def _agora_match(self, agreement, entries, in_cart):
         """The line values of each entry: its product, quantity and fate.
 
         The code of a row is resolved as "add a line" resolves it
         (``agora.catalog._resolve_codes``), and its quantity checked as every
-        quantity put into a cart is (``sale.order._agora_validate_qty``).
+        quantity put into a cart is (``sale.order._agora_validate_qty``, then
+        the order rules, ``_agora_propose_rule_quantities``).
+
+        :param agreement: the client's agreement (sudo)
+        :param in_cart: {product: quantity} the rows add to (the cart's)
         """
         catalog = self.env["agora.catalog"]
-        # sudo: the agreement and the cart's products are not readable by portal
-        # users; ``cart`` is the user's own cart (checked by the caller).
-        cart = cart.sudo()
-        resolved = catalog._resolve_codes(
-            cart.agora_agreement_id, [(e["code"], e["barcode"]) for e in entries]
-        )
-        in_cart = cart._agora_cart_quantities()
+        SaleOrder = self.env["sale.order"]
+        resolved = catalog._resolve_codes(agreement, [(e["code"], e["barcode"]) for e in entries])
         seen = {}
         vals_list = []
         for entry, match in zip(entries, resolved, strict=True):
@@ -455,7 +497,7 @@ class AgoraCartImport(models.TransientModel):
                     product_name=product.name,
                     uom_name=product.uom_id.name,
                 )
-                number, error = cart._agora_validate_qty(entry["qty_text"], product.uom_id)
+                number, error = SaleOrder._agora_validate_qty(entry["qty_text"], product.uom_id)
                 if error:
                     vals.update(status="invalid_qty", message=error)
                 elif product.id in seen:
@@ -480,11 +522,11 @@ class AgoraCartImport(models.TransientModel):
                 if vals["status"] in OK_STATUSES:
                     seen.setdefault(product.id, entry["row"])
             vals_list.append(vals)
-        self._agora_propose_rule_quantities(cart, vals_list, in_cart)
+        self._agora_propose_rule_quantities(agreement, vals_list, in_cart)
         return vals_list
 
     @api.model
-    def _agora_propose_rule_quantities(self, cart, vals_list, in_cart):
+    def _agora_propose_rule_quantities(self, agreement, vals_list, in_cart):
         """Round up to its order rule (``sale.order._agora_validate_order_qty``)
         what the file adds of each product: the product's last good row gets
         the missing quantity, and waits for the client to confirm or drop it.
@@ -499,7 +541,7 @@ class AgoraCartImport(models.TransientModel):
         if not rows_by_product:
             return
         products = self.env["product.product"].browse(list(rows_by_product))
-        rules = cart._agora_quantity_rules(products)
+        rules = agreement._get_quantity_rules(products)
         Agreement = self.env["agora.agreement"]
         for product in products:
             rule = rules.get(product.id)
@@ -522,7 +564,9 @@ class AgoraCartImport(models.TransientModel):
 
     def _agora_check_owner(self):
         self.ensure_one()
-        if self.user_id != self.env.user or self.order_id.partner_id != self.env.user.partner_id:
+        if self.user_id != self.env.user or (
+            self.target == "cart" and self.order_id.partner_id != self.env.user.partner_id
+        ):
             raise AccessError(self.env._("This upload is not yours."))
 
     def _agora_apply(self, decisions=None):
@@ -537,6 +581,8 @@ class AgoraCartImport(models.TransientModel):
         """
         self._agora_check_owner()
         if self.state != "preview":
+            if self.target == "list":
+                raise UserError(self.env._("A list was already made from this file."))
             raise UserError(self.env._("This file was already added to your cart."))
         decisions = decisions or {}
         # sudo: the upload is the user's own (checked above).
@@ -550,6 +596,8 @@ class AgoraCartImport(models.TransientModel):
                 )
             )
         accepted = to_confirm.filtered(lambda l: decisions[l.id])
+        if self.target == "list":
+            return self._agora_apply_to_new_list(accepted, to_confirm)
         # sudo: the cart is the user's own (checked just above); the portal rule
         # on orders is read-only, so the cart is written through these methods.
         cart = self.order_id.sudo()
@@ -575,6 +623,29 @@ class AgoraCartImport(models.TransientModel):
         upload.state = "done"
         return {"added": len(items), "dropped": len(to_confirm - accepted), "refused": refused}
 
+    def _agora_apply_to_new_list(self, accepted, to_confirm):
+        """Make the user's new requisition list of the good rows (and of the
+        rounded ones the user accepted), checked again; named after the file."""
+        # sudo: the upload is the user's own (checked by the caller).
+        upload = self.sudo()
+        ok_lines = upload.line_ids.filtered(lambda l: l.status in OK_STATUSES) | accepted
+        agreement = self.env["agora.catalog"]._get_agreement(self.env.user.partner_id)
+        Requisition = self.env["agora.requisition.list"].sudo()
+        items, refusals = Requisition._agora_validated_items(
+            [(line.product_id, line.quantity) for line in ok_lines], agreement
+        )
+        if not items:
+            raise UserError(self.env._("No row of this file can go into a list."))
+        name = (self.file_name or "").rsplit(".", 1)[0].strip() or self.env._("From a file")
+        requisition = Requisition._agora_create_list(self.env.user, name, items=items)
+        upload.write({"state": "done", "requisition_list_id": requisition.id})
+        return {
+            "added": len(items),
+            "dropped": len(to_confirm - accepted),
+            "refused": [f"{product.display_name}: {reason}" for product, reason in refusals],
+            "list": requisition,
+        }
+
     # ------------------------------------------------------------------
     # The template file
     # ------------------------------------------------------------------
@@ -582,15 +653,30 @@ class AgoraCartImport(models.TransientModel):
     @api.model
     def _agora_template_xlsx(self):
         """An empty order list to fill in: SKU and quantity columns."""
+        return self._agora_workbook([], sheet_name=self.env._("Order"))
+
+    @api.model
+    def _agora_workbook(self, rows, sheet_name):
+        """A workbook this upload reads back: SKU and quantity columns, and a
+        third one it does not read (a comment, the product's name).
+
+        :param rows: [(sku, quantity, comment)]
+        """
         import xlsxwriter  # noqa: PLC0415 (external dependency, only needed here)
 
         output = io.BytesIO()
         workbook = xlsxwriter.Workbook(output, {"in_memory": True, "strings_to_formulas": False})
-        sheet = workbook.add_worksheet(self.env._("Order"))
+        # A sheet's name: at most 31 characters, none of []:*?/\
+        name = "".join(c for c in sheet_name if c not in "[]:*?/\\")[:31].strip() or "Sheet1"
+        sheet = workbook.add_worksheet(name)
         bold = workbook.add_format({"bold": True})
         sheet.write_string(0, 0, self.env._("SKU"), bold)
         sheet.write_string(0, 1, self.env._("Quantity"), bold)
         sheet.write_string(0, 2, self.env._("Comment (not read)"), bold)
+        for index, (code, qty, comment) in enumerate(rows, start=1):
+            sheet.write_string(index, 0, code or "")
+            sheet.write_number(index, 1, qty)
+            sheet.write_string(index, 2, comment or "")
         sheet.set_column(0, 0, 20)
         sheet.set_column(1, 1, 12)
         sheet.set_column(2, 2, 40)

@@ -18,3 +18,5 @@ from . import test_quantity_rule
 from . import test_portal_russian
 from . import test_portal_credit_limit
 from . import test_portal_pack_sizes
+from . import test_portal_requisition_lists
+from . import test_portal_demo_lists

@@ -194,6 +194,40 @@ class TestPortalInRussian(AgoraPortalHttpCase):
             self.assertIn("o_agora_flash", response.text)
             self.assertNoEnglishOfOurs(response.text, response.url)
 
+    def test_requisition_lists_are_in_russian(self):
+        """The lists, a colleague's shared list with a line no longer
+        orderable, a file made into a list, and a list sent to the cart."""
+        requisition = (
+            self.env["agora.requisition.list"]
+            .sudo()
+            ._agora_create_list(
+                self.user_alfa2,
+                "Еженедельно",
+                shared=True,
+                items=[(self.hammer, 2.0), (self.secret, 1.0)],
+            )
+        )
+        self._login(self.user_alfa)
+        for url in ("/my/lists", f"/my/lists/{requisition.id}"):
+            with self.subTest(url=url):
+                page = self._page(url)
+                self.assertIn("Еженедельно", page)
+                self.assertNoEnglishOfOurs(page, url)
+        with self.subTest(url="a list from a file"):
+            response = self.url_open(
+                "/my/lists/import",
+                data={"csrf_token": self._csrf()},
+                files={
+                    "file": ("list.csv", io.BytesIO(b"AGP-HAM-01;2\nNOPE-404;1\n"), "text/csv")
+                },
+            )
+            self.assertIn("NOPE-404", response.text)
+            self.assertNoEnglishOfOurs(response.text, response.url)
+        with self.subTest(url="a list sent to the cart"):
+            response = self._post(f"/my/lists/{requisition.id}/update", {"action": "cart_all"})
+            self.assertIn("o_agora_flash", response.text)
+            self.assertNoEnglishOfOurs(response.text, response.url)
+
     def test_credit_notices_are_in_russian(self):
         """The cart's warning and the card of an order awaiting the credit
         check, with the client's open balance, in Russian."""

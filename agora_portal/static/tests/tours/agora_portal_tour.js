@@ -138,5 +138,31 @@ registry.category("web_tour.tours").add("agora_portal_tour", {
             content: "The order is Processing",
             trigger: "#agora_status .o_agora_state[data-state='processing']:contains('Processing')",
         },
+        {
+            content: "Keep the order as a requisition list, to order it again",
+            trigger: ".o_agora_order_to_list",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The list holds the order's products",
+            trigger: ".o_agora_list .o_agora_list_line:contains('AGP-SAW-03') input.o_agora_list_qty[value='2']",
+        },
+        {
+            trigger: ".o_agora_list .o_agora_list_line:contains('AGP-HAM-01') input.o_agora_list_qty[value='3']",
+        },
+        {
+            content: "Send the whole list to the cart",
+            trigger: ".o_agora_list_to_cart_all",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The new cart holds the list's lines",
+            trigger: ".o_agora_cart .o_agora_cart_line:contains('AGP-SAW-03') input[value='2']",
+        },
+        {
+            trigger: ".o_agora_cart .o_agora_cart_line:contains('AGP-GLU-05') input[value='4']",
+        },
     ],
 });
