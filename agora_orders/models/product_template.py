@@ -55,7 +55,8 @@ class ProductTemplate(models.Model):
         if not multiple and not min_qty:
             return None
         return QuantityRule(
-            multiple=uom.round(multiple) if multiple else 0.0,
+            # Not rounded: 3 packs of 10 units make exactly 2.5 dozens.
+            multiple=multiple,
             minimum=min_qty or 0.0,
             rounding=uom.rounding,
             pack_name=pack.name if pack else "",

@@ -51,10 +51,10 @@ class SaleOrderLine(models.Model):
     def _compute_agora_qty_rule(self):
         Agreement = self.env["agora.agreement"]
         for order, lines in self.grouped("order_id").items():
-            products = lines.filtered(lambda l: not l.display_type).product_id
+            products = (order.order_line | lines).filtered(lambda l: not l.display_type).product_id
             rules = order._agora_quantity_rules(products) if order else {}
             broken = (
-                {product for product, _qty, _message in order._agora_quantity_refusals(lines)}
+                {refusal[0] for refusal in order._agora_quantity_refusals(lines, rules)}
                 if rules
                 else set()
             )
@@ -69,12 +69,17 @@ class SaleOrderLine(models.Model):
         saving that it overrides the rule."""
         if not self.product_id or not self.order_id.partner_id:
             return None
-        rule = self.order_id._agora_quantity_rules(self.product_id).get(self.product_id.id)
-        qty = self.product_uom_id._compute_quantity(
-            self.product_uom_qty, self.product_id.uom_id, round=False
+        refusal = next(
+            (
+                refusal
+                for refusal in self.order_id._agora_quantity_refusals(self)
+                if refusal[0] == self.product_id
+            ),
+            None,
         )
-        if not rule or not qty or rule.fits(qty):
+        if not refusal:
             return None
+        __, qty, __, rule = refusal
         return {
             "warning": {
                 "title": self.env._("Beyond the order rule"),
@@ -217,7 +222,11 @@ class SaleOrderLine(models.Model):
     def write(self, vals):
         watched = {"product_uom_qty": "line_qty", "price_unit": "line_price"}
         if not any(f in vals for f in watched):
-            return super().write(vals)
+            res = super().write(vals)
+            if {"product_id", "product_uom_id"} & vals.keys():
+                # Another product, or another unit: the rule may break too.
+                self._agora_log_quantity_overrides()
+            return res
         tracked = self.filtered(lambda l: not l.display_type and l._agora_tracks_lines())
         before = {line.id: (line.product_uom_qty, line.price_unit) for line in tracked}
         res = super().write(vals)
@@ -240,6 +249,8 @@ class SaleOrderLine(models.Model):
                     new_value=line._agora_price_text(line.price_unit),
                     product=line.product_id,
                 )
+        if {"product_id", "product_uom_id"} & vals.keys():
+            qty_changed = tracked
         qty_changed._agora_log_quantity_overrides()
         return res
 

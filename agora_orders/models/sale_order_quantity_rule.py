@@ -33,19 +33,26 @@ class SaleOrder(models.Model):
             first_lines.setdefault(product, line)
         return {product: (qty, first_lines[product]) for product, qty in totals.items()}
 
-    def _agora_quantity_refusals(self, lines=None):
-        """[(product, quantity, message)] of this order's products whose quantity
-        does not fit their rule, in the order of the lines (with ``lines``,
-        not saved yet)."""
+    def _agora_quantity_refusals(self, lines=None, rules=None):
+        """[(product, quantity, message, rule)] of this order's products whose
+        quantity does not fit their rule, in the order of the lines (with
+        ``lines``, not saved yet). A product at zero (a line emptied, a line
+        Odoo adds for goods delivered beyond the order) orders nothing, and
+        breaks no minimum.
+
+        :param rules: ``_agora_quantity_rules`` of the order's products, when
+            the caller has them
+        """
         self.ensure_one()
         totals = self._agora_quantity_totals(lines)
-        rules = self._agora_quantity_rules(self.env["product.product"].concat(*totals))
+        if rules is None:
+            rules = self._agora_quantity_rules(self.env["product.product"].concat(*totals))
         Agreement = self.env["agora.agreement"]
         refusals = []
         for product, (qty, _line) in totals.items():
             rule = rules.get(product.id)
-            if rule and not rule.fits(qty):
-                refusals.append((product, qty, Agreement._quantity_rule_refusal(rule, qty)))
+            if rule and product.uom_id.compare(qty, 0.0) > 0 and not rule.fits(qty):
+                refusals.append((product, qty, Agreement._quantity_rule_refusal(rule, qty), rule))
         return refusals
 
     def _agora_check_quantity_rules(self):
@@ -58,19 +65,22 @@ class SaleOrder(models.Model):
                     self.env._("Please correct these quantities:")
                     + "\n"
                     + "\n".join(
-                        f"{product.display_name}: {message}" for product, _qty, message in refusals
+                        f"{product.display_name}: {message}"
+                        for product, _qty, message, _rule in refusals
                     )
                 )
 
     def _agora_log_quantity_overrides(self, products=None):
         """Record in the history each product of these orders (or of
         ``products``) that staff accepted beyond its rule: the quantity, and
-        the rule, in the client's words."""
+        the rule, in the client's words. Only staff override a rule: a
+        client's paths refuse such a quantity before it reaches a line."""
+        if not self._agora_is_staff():
+            return
         for order in self:
-            for product, qty, _message in order._agora_quantity_refusals():
+            for product, qty, _message, rule in order._agora_quantity_refusals():
                 if products is not None and product not in products:
                     continue
-                rule = order._agora_quantity_rules(product)[product.id]
                 client_env = order.with_context(lang=order.partner_id.lang or self.env.lang).env
                 order._agora_log_event(
                     "quantity_rule",

@@ -158,6 +158,38 @@ class TestAgoraQuantityRule(AgoraCommon):
             "the drill has no rule",
         )
 
+    def test_a_product_at_zero_breaks_no_minimum(self):
+        """A line emptied by staff, or the line Odoo adds for goods delivered
+        beyond the order, orders nothing: no override, no broken rule."""
+        order = self._create_order(lines=[(self.drill, 1)])
+        order.with_user(self.salesman).action_agora_submit()
+        self._flush_tracking()
+        order.with_user(self.salesman).write(
+            {"order_line": [Command.create({"product_id": self.hammer.id, "product_uom_qty": 0})]}
+        )
+        line = order.order_line.filtered(lambda l: l.product_id == self.hammer)
+        self.assertEqual(line.agora_qty_rule, HAMMER_RULE)
+        self.assertFalse(line.agora_qty_rule_broken)
+        self.assertFalse(order.agora_event_ids.filtered(lambda e: e.event_type == "quantity_rule"))
+
+    def test_staff_changing_the_unit_is_recorded_too(self):
+        order = self._create_order(lines=[(self.hammer, 24)])
+        order.with_user(self.salesman).action_agora_submit()
+        self._flush_tracking()
+        # 24 half-units are 12 units: below the minimum of 24.
+        half = self.env["uom.uom"].create(
+            {
+                "name": "Half",
+                "relative_factor": 0.5,
+                "relative_uom_id": self.env.ref("uom.product_uom_unit").id,
+            }
+        )
+        self.hammer.product_tmpl_id.uom_ids = [Command.link(half.id)]
+        order.order_line.with_user(self.salesman).product_uom_id = half
+        override = order.agora_event_ids.filtered(lambda e: e.event_type == "quantity_rule")
+        self.assertEqual(override.new_value_display, "12.00 Units")
+        self.assertTrue(order.order_line.agora_qty_rule_broken)
+
     def test_the_client_reads_the_override_in_their_language(self):
         self._load_russian()
         self.portal_alfa.partner_id.lang = "ru_RU"

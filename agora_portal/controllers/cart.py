@@ -90,7 +90,7 @@ class AgoraCartPortal(AgoraPortal):
                 else {},
                 "qty_refusals": {
                     product.id: message
-                    for product, _qty, message in cart._agora_quantity_refusals()
+                    for product, _qty, message, _rule in cart._agora_quantity_refusals()
                 }
                 if lines
                 else {},

@@ -181,6 +181,8 @@ class AgoraCatalogPortal(AgoraPortal):
                 "last_lines": Catalog._last_order_lines(partner, product),
                 "in_cart": in_cart,
                 "qty_hints": Catalog._quantity_hints(agreement, product, in_cart),
+                # What a list proposes: the least quantity that fits, cart or not.
+                "list_qty_hints": Catalog._quantity_hints(agreement, product),
                 "requisition_lists": request.env["agora.requisition.list"].search(
                     request.env["agora.requisition.list"]._agora_visible_domain(request.env.user)
                 ),

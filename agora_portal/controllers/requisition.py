@@ -167,6 +167,15 @@ class AgoraRequisitionPortal(AgoraCartPortal):
             typed = post.get(f"qty_{line.id}")
             if typed is not None:
                 changes[line.id] = (post.get(f"shown_{line.id}"), typed)
+        posted = {key for key in post if key.startswith("qty_")}
+        if len(posted) > len(changes):
+            flash(
+                "warning",
+                request.env._(
+                    "A colleague removed some products from the list meanwhile; "
+                    "your quantities for them were not saved."
+                ),
+            )
         try:
             with request.env.cr.savepoint():
                 conflicts = requisition._agora_set_quantities(changes, self._agora_agreement())
@@ -301,6 +310,7 @@ class AgoraRequisitionPortal(AgoraCartPortal):
         auth="user",
         methods=["GET"],
         readonly=True,
+        website=True,
     )
     def portal_my_list_export(self, list_id, **kw):
         """The list as a workbook the upload reads back."""

@@ -596,8 +596,11 @@ class AgoraCartImport(models.TransientModel):
                 )
             )
         accepted = to_confirm.filtered(lambda l: decisions[l.id])
+        # Dropping a rounded row drops its product: the product's other rows
+        # alone do not fit its order rule either.
+        dropped_products = (to_confirm - accepted).product_id
         if self.target == "list":
-            return self._agora_apply_to_new_list(accepted, to_confirm)
+            return self._agora_apply_to_new_list(accepted, to_confirm, dropped_products)
         # sudo: the cart is the user's own (checked just above); the portal rule
         # on orders is read-only, so the cart is written through these methods.
         cart = self.order_id.sudo()
@@ -605,7 +608,12 @@ class AgoraCartImport(models.TransientModel):
         # sudo: the upload is the user's own (checked above); portal users may
         # only read uploads, which are written by these methods alone.
         upload = self.sudo()
-        ok_lines = upload.line_ids.filtered(lambda l: l.status in OK_STATUSES) | accepted
+        ok_lines = (
+            upload.line_ids.filtered(
+                lambda l: l.status in OK_STATUSES and l.product_id not in dropped_products
+            )
+            | accepted
+        )
         products = ok_lines.product_id
         orderable = cart.agora_agreement_id._filter_orderable_products(products, cart.company_id)
         orderable_ids = set(orderable.ids)
@@ -623,12 +631,17 @@ class AgoraCartImport(models.TransientModel):
         upload.state = "done"
         return {"added": len(items), "dropped": len(to_confirm - accepted), "refused": refused}
 
-    def _agora_apply_to_new_list(self, accepted, to_confirm):
+    def _agora_apply_to_new_list(self, accepted, to_confirm, dropped_products):
         """Make the user's new requisition list of the good rows (and of the
         rounded ones the user accepted), checked again; named after the file."""
         # sudo: the upload is the user's own (checked by the caller).
         upload = self.sudo()
-        ok_lines = upload.line_ids.filtered(lambda l: l.status in OK_STATUSES) | accepted
+        ok_lines = (
+            upload.line_ids.filtered(
+                lambda l: l.status in OK_STATUSES and l.product_id not in dropped_products
+            )
+            | accepted
+        )
         agreement = self.env["agora.catalog"]._get_agreement(self.env.user.partner_id)
         Requisition = self.env["agora.requisition.list"].sudo()
         items, refusals = Requisition._agora_validated_items(
@@ -667,7 +680,7 @@ class AgoraCartImport(models.TransientModel):
         output = io.BytesIO()
         workbook = xlsxwriter.Workbook(output, {"in_memory": True, "strings_to_formulas": False})
         # A sheet's name: at most 31 characters, none of []:*?/\
-        name = "".join(c for c in sheet_name if c not in "[]:*?/\\")[:31].strip() or "Sheet1"
+        name = "".join(c for c in sheet_name if c not in "[]:*?/\\")[:31].strip(" '") or "Sheet1"
         sheet = workbook.add_worksheet(name)
         bold = workbook.add_format({"bold": True})
         sheet.write_string(0, 0, self.env._("SKU"), bold)

@@ -1,6 +1,6 @@
 from odoo import api, models
 from odoo.fields import Domain
-from odoo.tools import SQL, Query, float_compare, ormcache
+from odoo.tools import SQL, Query, float_compare, float_round, ormcache
 
 STOCK_IN = "in"
 STOCK_LOW = "low"
@@ -499,7 +499,10 @@ class AgoraCatalog(models.AbstractModel):
                 qty = rule.multiple or 1.0
             else:
                 qty = rule.nearest(max(held, 0.0) + rule.rounding) - held
-            hints[product_id] = {"label": Agreement._quantity_rule_label(rule), "qty": qty}
+            hints[product_id] = {
+                "label": Agreement._quantity_rule_label(rule),
+                "qty": float_round(qty, precision_rounding=rule.rounding),
+            }
         return hints
 
     @api.model

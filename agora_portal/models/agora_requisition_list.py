@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
+from odoo.tools import SQL
 
 # A list is a buyer's reorder sheet, not a warehouse: bounded as a file upload is.
 MAX_LIST_LINES = 1000
@@ -163,24 +164,32 @@ class AgoraRequisitionList(models.Model):
         :param held: {product: quantity already on the list}
         :return: ([(product, qty)], [(product, reason)])
         """
-        held = dict(held or {})
+        held = held or {}
         products = self.env["product.product"].concat(*(product for product, _q in pairs))
         orderable = agreement._filter_orderable_products(products)
         rules = agreement._get_quantity_rules(orderable)
         SaleOrder = self.env["sale.order"]
-        items, refusals = [], []
+        # The quantities of each product together: the list holds one line per
+        # product, and its order rule holds for that line.
+        totals, refusals = {}, []
         for product, qty in pairs:
             if product not in orderable:
                 refusals.append((product, self.env._("The product is not in your assortment.")))
                 continue
+            number, error = SaleOrder._agora_validate_qty(qty, product.uom_id)
+            if error:
+                refusals.append((product, error))
+            else:
+                totals[product] = totals.get(product, 0.0) + number
+        items = []
+        for product, total in totals.items():
             number, error = SaleOrder._agora_validate_order_qty(
-                product, qty, held.get(product, 0.0), rules
+                product, total, held.get(product, 0.0), rules
             )
             if error:
                 refusals.append((product, error))
             else:
                 items.append((product, number))
-                held[product] = held.get(product, 0.0) + number
         return items, refusals
 
     # ------------------------------------------------------------------
@@ -203,10 +212,7 @@ class AgoraRequisitionList(models.Model):
         lines = self.line_ids.filtered(lambda l: l.id in changes)
         if not lines:
             return []
-        # Locked: two saves of the same lines are made one after the other,
-        # each reading what the other wrote.
-        lines.lock_for_update()
-        lines.invalidate_recordset(["quantity"])
+        self._agora_lock_lines(lines)
         SaleOrder = self.env["sale.order"]
         rules = agreement._get_quantity_rules(lines.product_id)
         conflicts, to_delete, errors = [], self.env["agora.requisition.list.line"], []
@@ -222,6 +228,10 @@ class AgoraRequisitionList(models.Model):
             ):
                 # Not changed on this page: whatever a colleague saved stays.
                 continue
+            if shown is not None and uom.compare(shown, line.quantity) != 0:
+                # A colleague saved another quantity since this page was shown.
+                conflicts.append(line.product_id.display_name)
+                continue
             if typed_number == 0:
                 to_delete |= line
                 continue
@@ -231,13 +241,8 @@ class AgoraRequisitionList(models.Model):
             if error:
                 errors.append(f"{line.product_id.display_name}: {error}")
                 continue
-            if uom.compare(number, line.quantity) == 0:
-                continue
-            if shown is not None and uom.compare(shown, line.quantity) != 0:
-                # A colleague saved another quantity since this page was shown.
-                conflicts.append(line.product_id.display_name)
-                continue
-            line.quantity = number
+            if uom.compare(number, line.quantity) != 0:
+                line.quantity = number
         if errors:
             raise ValidationError("\n".join(errors))
         to_delete.unlink()
@@ -254,6 +259,22 @@ class AgoraRequisitionList(models.Model):
     def _agora_delete(self, user):
         self._agora_check_author(user)
         self.unlink()
+
+    def _agora_lock_lines(self, lines):
+        """Wait for the lines a colleague is saving, then hold them until this
+        transaction ends: two saves of the same lines are made one after the
+        other. Odoo's own ``lock_for_update`` gives up at once instead (SKIP
+        LOCKED), which would throw the user's changes away. Once the other save
+        is committed, PostgreSQL refuses this transaction's snapshot (a
+        serialization failure) and Odoo replays the request, which then reads
+        the colleague's quantities and keeps them (``_agora_set_quantities``)."""
+        self.env.execute_query(
+            SQL(
+                "SELECT id FROM agora_requisition_list_line WHERE id IN %s FOR NO KEY UPDATE",
+                tuple(lines.ids),
+            )
+        )
+        lines.invalidate_recordset(["quantity"])
 
     def _agora_remove_line(self, line_id):
         self.ensure_one()

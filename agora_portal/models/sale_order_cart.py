@@ -128,14 +128,11 @@ class SaleOrder(models.Model):
         return self._agora_cart_add_many([(product, qty)])[product]
 
     def _agora_cart_quantities(self):
-        """{product: quantity} of the cart's lines in the product's unit (those
-        ``_agora_cart_add_many`` increases)."""
+        """{product: quantity} the cart holds of each product, all its lines
+        together in the product's unit: what its order rule holds for, as the
+        submission counts it (``sale.order._agora_quantity_totals``)."""
         self.ensure_one()
-        quantities = {}
-        for line in self.order_line:
-            if not line.display_type and line.product_uom_id == line.product_id.uom_id:
-                quantities.setdefault(line.product_id, line.product_uom_qty)
-        return quantities
+        return {product: qty for product, (qty, _line) in self._agora_quantity_totals().items()}
 
     def _agora_cart_add_many(self, items):
         """Add several (product, qty) at once; products and quantities already checked.
@@ -158,10 +155,12 @@ class SaleOrder(models.Model):
             if not line.display_type and line.product_uom_id == line.product_id.uom_id:
                 existing.setdefault(line.product_id, line)
         rules = self._agora_quantity_rules(self.env["product.product"].concat(*totals))
+        in_cart = self._agora_cart_quantities()
         refusals = []
         for product, qty in totals.items():
-            held = existing[product].product_uom_qty if product in existing else 0.0
-            __, error = self._agora_validate_order_qty(product, qty, held, rules)
+            __, error = self._agora_validate_order_qty(
+                product, qty, in_cart.get(product, 0.0), rules
+            )
             if error:
                 refusals.append(f"{product.display_name}: {error}")
         if refusals:
@@ -250,10 +249,10 @@ class SaleOrder(models.Model):
         orderable = cart.agora_agreement_id._filter_orderable_products(active, cart.company_id)
         active_ids, orderable_ids = set(active.ids), set(orderable.ids)
         rules = cart._agora_quantity_rules(orderable)
-        # What each product's line will hold: the cart's, then the lines repeated.
-        held = cart._agora_cart_quantities()
         refused = []
-        items = []
+        # The lines of each product together: the order rule holds for what
+        # the cart's line will hold (what the cart has, and all of them).
+        lines_by_product = {}
         for line in source_lines:
             product = line.product_id
             if product.id not in active_ids:
@@ -265,19 +264,35 @@ class SaleOrder(models.Model):
                     {"line": line, "reason": self.env._("The product is not in your assortment.")}
                 )
             else:
-                qty, error = cart._agora_validate_order_qty(
-                    product,
+                lines_by_product.setdefault(product, self.env["sale.order.line"])
+                lines_by_product[product] |= line
+        in_cart = cart._agora_cart_quantities()
+        items = []
+        for product, lines in lines_by_product.items():
+            errors = []
+            total = 0.0
+            for line in lines:
+                qty, error = self._agora_validate_qty(
                     line.product_uom_id._compute_quantity(
                         line.product_uom_qty, product.uom_id, rounding_method="HALF-UP"
                     ),
-                    held.get(product, 0.0),
-                    rules,
+                    product.uom_id,
                 )
                 if error:
                     refused.append({"line": line, "reason": error})
+                    errors.append(line)
                 else:
-                    items.append((product, qty))
-                    held[product] = held.get(product, 0.0) + qty
+                    total += qty
+            lines -= self.env["sale.order.line"].concat(*errors)
+            if not lines:
+                continue
+            qty, error = cart._agora_validate_order_qty(
+                product, total, in_cart.get(product, 0.0), rules
+            )
+            if error:
+                refused.extend({"line": line, "reason": error} for line in lines)
+            else:
+                items.append((product, qty))
         if items:
             cart._agora_cart_add_many(items)
         return cart, refused

@@ -221,6 +221,32 @@ class TestAgoraPortalPackSizes(AgoraPortalHttpCase):
         self.assertEqual(cart.order_line.product_id, self.drill)
         self.assertEqual(cart.order_line.product_uom_qty, 2)
 
+    def test_repeat_counts_the_lines_of_a_product_together(self):
+        # Staff split the hammer over two lines: 12 + 24 = 36 fits.
+        order = self._submitted_order(self.user_alfa, [(self.hammer, 36), (self.drill, 1)])
+        line = order.order_line.filtered(lambda l: l.product_id == self.hammer)
+        line.with_user(self.salesman).product_uom_qty = 12
+        order.with_user(self.salesman).write(
+            {"order_line": [Command.create({"product_id": self.hammer.id, "product_uom_qty": 24})]}
+        )
+        self._login(self.user_alfa)
+        response = self._post(f"/my/orders/{order.id}/repeat")
+        self.assertIn(f"The lines of order {order.name} were added to your cart.", response.text)
+        self.assertEqual(self._line_qty(self.user_alfa, self.hammer), 36)
+        self.assertEqual(self._line_qty(self.user_alfa, self.drill), 1)
+
+    def test_dropping_a_rounded_row_drops_its_product(self):
+        self._login(self.user_alfa)
+        upload = self._upload([("AGP-HAM-01", "12"), ("AGP-HAM-01", "5"), ("AGP-DRL-02", "1")])
+        self.assertEqual(upload.line_ids.mapped("status"), ["add", "adjust", "add"])
+        rounded = upload.line_ids[1]
+        response = self._post(
+            f"/my/cart/import/{upload.id}/confirm", {f"adjust_{rounded.id}": "drop"}
+        )
+        self.assertIn("Lines added to your cart: 1.", response.text)
+        self.assertEqual(self._line_qty(self.user_alfa, self.hammer), 0)
+        self.assertEqual(self._line_qty(self.user_alfa, self.drill), 1)
+
     def test_repeat_adds_what_fits_with_the_cart(self):
         order = self._submitted_order(self.user_alfa, [(self.hammer, 24)])
         self._cart(self.user_alfa, [(self.hammer, 12 * 3)])

@@ -395,22 +395,62 @@ class TestAgoraRequisitionLists(AgoraPortalHttpCase):
         self.assertIn("A colleague changed these quantities meanwhile", response.text)
         self.assertIn("Drill Power", response.text)
 
-    def test_the_lines_are_locked_while_a_save_writes_them(self):
-        shared = self._list(self.user_alfa, "Ours", [(self.glue, 2.0)], shared=True)
-        Line = type(self.env["agora.requisition.list.line"])
-        locked = []
-        original = Line.lock_for_update
+    def test_a_save_waits_for_a_colleagues_save_of_the_same_lines(self):
+        """The changed lines are locked with a lock that waits (FOR NO KEY
+        UPDATE, not Odoo's SKIP LOCKED, which would give up and lose the
+        user's changes), and only those lines."""
+        shared = self._list(
+            self.user_alfa, "Ours", [(self.glue, 2.0), (self.drill, 1.0)], shared=True
+        )
+        glue = shared.line_ids.filtered(lambda l: l.product_id == self.glue)
+        statements = []
+        execute = self.env.cr.execute
 
-        def lock_for_update(lines, *args, **kwargs):
-            locked.append(set(lines.ids))
-            return original(lines, *args, **kwargs)
+        def spy(query, params=None, log_exceptions=True):
+            statements.append(str(getattr(query, "code", query)))
+            return execute(query, params, log_exceptions)
 
-        with patch.object(Line, "lock_for_update", lock_for_update):
-            shared.sudo()._agora_set_quantities(
-                {shared.line_ids.id: ("2", "3")}, self.agreement_alfa
-            )
-        self.assertEqual(locked, [set(shared.line_ids.ids)])
-        self.assertEqual(shared.line_ids.quantity, 3)
+        with patch.object(self.env.cr, "execute", spy):
+            shared.sudo()._agora_set_quantities({glue.id: ("2", "3")}, self.agreement_alfa)
+        locks = [sql for sql in statements if "FOR NO KEY UPDATE" in sql]
+        self.assertEqual(len(locks), 1, statements)
+        self.assertIn("agora_requisition_list_line", locks[0])
+        self.assertNotIn("SKIP LOCKED", locks[0])
+        self.assertEqual(self._quantities(shared), {self.glue: 3, self.drill: 1})
+
+    def test_a_colleagues_removal_and_change_are_kept(self):
+        shared = self._list(
+            self.user_alfa, "Ours", [(self.glue, 2.0), (self.drill, 1.0)], shared=True
+        )
+        glue, drill = shared.line_ids.sorted(lambda l: l.product_id != self.glue)
+        # Anna's page shows glue 2 and drill 1. Meanwhile Arkady sets the
+        # glue to 5 and removes the drill.
+        glue.quantity = 5
+        drill.unlink()
+        self._login(self.user_alfa)
+        response = self._post(
+            f"/my/lists/{shared.id}/update",
+            {
+                f"shown_{glue.id}": "2",
+                f"qty_{glue.id}": "0",
+                f"shown_{drill.id}": "1",
+                f"qty_{drill.id}": "3",
+            },
+        )
+        self.assertEqual(self._quantities(shared), {self.glue: 5}, "his glue stays, not deleted")
+        self.assertIn("A colleague removed some products from the list meanwhile", response.text)
+        self.assertIn("A colleague changed these quantities meanwhile", response.text)
+
+    def test_a_file_with_a_product_twice_makes_one_line(self):
+        self._login(self.user_alfa)
+        self._upload("/my/lists/import", [("AGP-HAM-01", "6"), ("AGP-HAM-01", "6")])
+        upload = self.env["agora.cart.import"].search(
+            [("user_id", "=", self.user_alfa.id)], order="id desc", limit=1
+        )
+        self.assertEqual(upload.line_ids.mapped("status"), ["add", "merge"])
+        self._post(f"/my/cart/import/{upload.id}/confirm")
+        requisition = self.env["agora.requisition.list"].search([("name", "=", "weekly")])
+        self.assertEqual(self._quantities(requisition), {self.hammer: 12})
 
     # ------------------------------------------------------------------
     # Queries
