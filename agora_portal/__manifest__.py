@@ -17,6 +17,7 @@
         "views/catalog_templates.xml",
         "views/cart_templates.xml",
         "views/requisition_templates.xml",
+        "views/agora_requisition_list_views.xml",
     ],
     "demo": [
         "demo/agora_requisition_list_demo.xml",

@@ -6,6 +6,7 @@ from . import (
     agora_company_event,
     agora_notification,
     agora_order_event,
+    agora_requisition_list,
     res_partner,
     res_partner_backend,
     res_partner_colleagues,

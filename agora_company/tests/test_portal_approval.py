@@ -293,6 +293,36 @@ class TestPortalApproval(AgoraCompanyDataMixin, AgoraPortalHttpCase):
         self.assertIn("o_agora_credit_check", card)
         self.assertNotIn("o_agora_credit_ahead", card)
 
+    def test_viewer_reads_shared_lists_and_changes_none(self):
+        """A viewer, who may not order, reads the company's shared requisition
+        lists, and makes and changes none."""
+        Requisition = self.env["agora.requisition.list"].sudo()
+        shared = Requisition._agora_create_list(
+            self.buyer_alfa, "Site", shared=True, items=[(self.hammer, 3.0)]
+        )
+        line = shared.line_ids
+        self._login(self.viewer_alfa)
+        index = self._get("/my/lists").text
+        self.assertIn("Site", index)
+        self.assertNotIn("o_agora_list_create", index)
+        page = self._get(f"/my/lists/{shared.id}").text
+        self.assertNotIn("o_agora_list_save", page)
+        self.assertNotIn("o_agora_list_add", page)
+        self.assertIn('readonly="readonly"', page)
+        refused = "does not allow changing lists"
+        for url, data in (
+            (f"/my/lists/{shared.id}/update", {f"shown_{line.id}": "3", f"qty_{line.id}": "9"}),
+            (f"/my/lists/{shared.id}/line/{line.id}/remove", {}),
+            (f"/my/lists/{shared.id}/add", {"code": "AGP-DRL-02", "quantity": "1"}),
+            ("/my/lists/create", {"name": "Mine"}),
+        ):
+            with self.subTest(url=url):
+                response = self._post(url, data)
+                self.assertIn(refused, " ".join(flash_texts(response.text)))
+        self.env.invalidate_all()
+        self.assertEqual(shared.line_ids.quantity, 3.0)
+        self.assertFalse(Requisition.search([("user_id", "=", self.viewer_alfa.id)]))
+
     def test_viewer_cannot_order(self):
         self._login(self.viewer_alfa)
         self.assertNotIn("o_agora_add_form", self._get("/my/catalog").text)

@@ -138,6 +138,14 @@ class AgoraCatalogPortal(AgoraPortal):
         )
         return request.render("agora_portal.portal_my_catalog", values)
 
+    def _agora_lists_to_add_to(self):
+        """The requisition lists a product's card offers to add it to."""
+        Requisition = request.env["agora.requisition.list"]
+        user = request.env.user
+        if not Requisition._agora_may_change_lists(user):
+            return Requisition
+        return Requisition.search(Requisition._agora_visible_domain(user))
+
     def _agora_in_cart(self, partner):
         """{product id: quantity in the user's cart}, one query."""
         cart_domain = request.env["sale.order"]._agora_cart_domain(partner, request.env.company)
@@ -183,9 +191,7 @@ class AgoraCatalogPortal(AgoraPortal):
                 "qty_hints": Catalog._quantity_hints(agreement, product, in_cart),
                 # What a list proposes: the least quantity that fits, cart or not.
                 "list_qty_hints": Catalog._quantity_hints(agreement, product),
-                "requisition_lists": request.env["agora.requisition.list"].search(
-                    request.env["agora.requisition.list"]._agora_visible_domain(request.env.user)
-                ),
+                "requisition_lists": self._agora_lists_to_add_to(),
                 "current_url": request.httprequest.path,
                 "attributes": [
                     (ptav.attribute_id.name, ptav.name)

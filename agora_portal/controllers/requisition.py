@@ -17,17 +17,32 @@ class AgoraRequisitionPortal(AgoraCartPortal):
     ``agora.requisition.list``, which check who may change what.
     """
 
-    def _agora_list(self, list_id):
-        """The list ``list_id`` if the user may see it, sudo; else 404."""
+    def _agora_list(self, list_id, change=True):
+        """The list ``list_id`` if the user may see it, sudo; else 404. With
+        ``change``, the user must also be one who may change lists
+        (``_agora_check_editable``): else an AccessError, for the caller to
+        show on the list's page."""
         requisition = request.env["agora.requisition.list"].search([("id", "=", list_id)])
         if not requisition:
             raise NotFound()
         try:
-            requisition._agora_check_editable(request.env.user)
+            requisition._agora_check_visible(request.env.user)
         except AccessError as exc:
             raise NotFound() from exc
-        # sudo: the user may see and edit this list (checked just above).
+        if change:
+            requisition._agora_check_editable(request.env.user)
+        # sudo: the user may see (and with ``change``, edit) this list, checked above.
         return requisition.sudo()
+
+    def _agora_refused_change(self, list_id):
+        """Why the user may not change the list ``list_id`` (a viewer's role),
+        shown on its page; None when the user may."""
+        try:
+            self._agora_list(list_id)
+        except AccessError as exc:
+            flash("danger", error_text(exc))
+            return request.redirect(f"/my/lists/{list_id}")
+        return None
 
     def _agora_agreement(self):
         return request.env["agora.catalog"]._get_agreement(self._agora_partner())
@@ -46,6 +61,7 @@ class AgoraRequisitionPortal(AgoraCartPortal):
         values.update(
             {
                 "lists": lists,
+                "may_change": Requisition._agora_may_change_lists(request.env.user),
                 "limits": request.env["agora.cart.import"]._agora_limits(),
             }
         )
@@ -105,6 +121,15 @@ class AgoraRequisitionPortal(AgoraCartPortal):
         """A new list from a file: the cart's upload, its preview, then a list."""
         Import = request.env["agora.cart.import"]
         limits = Import._agora_limits()
+        user = request.env.user
+        if not request.env["agora.requisition.list"]._agora_may_change_lists(user):
+            flash(
+                "danger",
+                request.env._(
+                    "Your role in your company's account does not allow changing lists."
+                ),
+            )
+            return request.redirect("/my/lists")
         if not file or not getattr(file, "filename", None):
             flash("danger", request.env._("Please choose a file."))
             return request.redirect("/my/lists")
@@ -126,7 +151,7 @@ class AgoraRequisitionPortal(AgoraCartPortal):
 
     @http.route("/my/lists/<int:list_id>", type="http", auth="user", methods=["GET"], website=True)
     def portal_my_list(self, list_id, **kw):
-        requisition = self._agora_list(list_id)
+        requisition = self._agora_list(list_id, change=False)
         Catalog = request.env["agora.catalog"]
         partner = self._agora_partner()
         agreement = Catalog._get_agreement(partner)
@@ -140,6 +165,7 @@ class AgoraRequisitionPortal(AgoraCartPortal):
                 "requisition": requisition,
                 "lines": lines,
                 "is_author": requisition.user_id == request.env.user,
+                "may_change": requisition._agora_may_change_lists(request.env.user),
                 "availability": requisition._agora_availability(agreement),
                 "prices": Catalog._prices(products, pricelist),
                 "currency": pricelist.currency_id or request.env.company.currency_id,
@@ -161,6 +187,9 @@ class AgoraRequisitionPortal(AgoraCartPortal):
         ``shown_<line>``, the quantity the page showed); with ``action`` "cart"
         or "cart_all", then add the selected lines (``select_<line>``) or all of
         them to the cart. The list is kept."""
+        refused = self._agora_refused_change(list_id)
+        if refused:
+            return refused
         requisition = self._agora_list(list_id)
         changes = {}
         for line in requisition.line_ids:
@@ -223,6 +252,9 @@ class AgoraRequisitionPortal(AgoraCartPortal):
     )
     def portal_my_list_add(self, list_id, code=None, product_id=None, quantity="1", **kw):
         """Add a product to the list, by its code (or id), as "add a line" does."""
+        refused = self._agora_refused_change(list_id)
+        if refused:
+            return refused
         requisition = self._agora_list(list_id)
         self._agora_add_to_list(
             requisition, self._agora_product_from_input(product_id, code), quantity
@@ -232,7 +264,11 @@ class AgoraRequisitionPortal(AgoraCartPortal):
     @http.route("/my/lists/add_product", type="http", auth="user", methods=["POST"], website=True)
     def portal_my_lists_add_product(self, list_id=None, product_id=None, quantity="1", **kw):
         """A product's card adds the product to one of the user's lists."""
-        requisition = self._agora_list(self._agora_int(list_id))
+        list_id = self._agora_int(list_id)
+        refused = self._agora_refused_change(list_id)
+        if refused:
+            return refused
+        requisition = self._agora_list(list_id)
         self._agora_add_to_list(requisition, self._agora_product_from_input(product_id), quantity)
         return request.redirect(f"/my/lists/{requisition.id}")
 
@@ -264,6 +300,9 @@ class AgoraRequisitionPortal(AgoraCartPortal):
         website=True,
     )
     def portal_my_list_remove(self, list_id, line_id, **kw):
+        refused = self._agora_refused_change(list_id)
+        if refused:
+            return refused
         requisition = self._agora_list(list_id)
         try:
             requisition._agora_remove_line(line_id)
@@ -280,6 +319,9 @@ class AgoraRequisitionPortal(AgoraCartPortal):
     )
     def portal_my_list_settings(self, list_id, name="", shared=None, **kw):
         """Rename the list, share it or make it private again: its author only."""
+        refused = self._agora_refused_change(list_id)
+        if refused:
+            return refused
         requisition = self._agora_list(list_id)
         try:
             with request.env.cr.savepoint():
@@ -294,6 +336,9 @@ class AgoraRequisitionPortal(AgoraCartPortal):
         "/my/lists/<int:list_id>/delete", type="http", auth="user", methods=["POST"], website=True
     )
     def portal_my_list_delete(self, list_id, **kw):
+        refused = self._agora_refused_change(list_id)
+        if refused:
+            return refused
         requisition = self._agora_list(list_id)
         name = requisition.name
         try:
@@ -314,7 +359,7 @@ class AgoraRequisitionPortal(AgoraCartPortal):
     )
     def portal_my_list_export(self, list_id, **kw):
         """The list as a workbook the upload reads back."""
-        requisition = self._agora_list(list_id)
+        requisition = self._agora_list(list_id, change=False)
         content = requisition._agora_export_xlsx()
         return request.make_response(
             content,

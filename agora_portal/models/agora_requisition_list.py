@@ -19,7 +19,7 @@ class AgoraRequisitionList(models.Model):
 
     Portal users read the lists they may see (record rule); every change goes
     through these methods, called on ``sudo()`` records the caller checked with
-    ``_agora_check_editable``.
+    ``_agora_check_visible`` (to read) and ``_agora_check_editable`` (to change).
     """
 
     _name = "agora.requisition.list"
@@ -83,12 +83,27 @@ class AgoraRequisitionList(models.Model):
             & (Domain("user_id", "=", user.id) | Domain("shared", "=", True))
         )
 
-    def _agora_check_editable(self, user):
-        """Raise unless ``user`` may change this list's lines: its author, or a
-        colleague when it is shared."""
+    def _agora_check_visible(self, user):
+        """Raise unless ``user`` may see this list: its author, or a colleague
+        when it is shared."""
         self.ensure_one()
         if not self.filtered_domain(self._agora_visible_domain(user)):
             raise AccessError(self.env._("This list is not yours."))
+
+    @api.model
+    def _agora_may_change_lists(self, user):
+        """Whether ``user`` may make lists and change the lists they see. A
+        hook: agora_company leaves a viewer, who may not order, read-only."""
+        return True
+
+    def _agora_check_editable(self, user):
+        """Raise unless ``user`` may change this list's lines: one who may see
+        it (``_agora_check_visible``) and change lists."""
+        self._agora_check_visible(user)
+        if not self._agora_may_change_lists(user):
+            raise AccessError(
+                self.env._("Your role in your company's account does not allow changing lists.")
+            )
 
     def _agora_check_author(self, user):
         """Raise unless ``user`` wrote the list: only the author renames, shares
@@ -112,6 +127,10 @@ class AgoraRequisitionList(models.Model):
         """A new list of ``user``'s company, with ``items`` [(product, qty)]
         already checked by the caller (the product's unit; a product twice is
         one line)."""
+        if not self._agora_may_change_lists(user):
+            raise AccessError(
+                self.env._("Your role in your company's account does not allow changing lists.")
+            )
         name = (name or "").strip()[:100]
         if not name:
             raise ValidationError(self.env._("Please give the list a name."))

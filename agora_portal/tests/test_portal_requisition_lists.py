@@ -3,6 +3,7 @@ from unittest.mock import patch
 
 import openpyxl
 
+from odoo.exceptions import AccessError
 from odoo.fields import Command
 from odoo.tests import tagged
 
@@ -353,6 +354,13 @@ class TestAgoraRequisitionLists(AgoraPortalHttpCase):
         self.env.invalidate_all()
         self.assertEqual(self._quantities(private), {self.glue: 1})
         self.assertFalse(private.shared)
+        # Staff read every client's lists in the backend, and change none.
+        Requisition = self.env["agora.requisition.list"].with_user(self.salesman)
+        self.assertEqual(
+            Requisition.search([("id", "in", (private | beta_list).ids)]), private | beta_list
+        )
+        with self.assertRaises(AccessError):
+            private.with_user(self.salesman).name = "Staff's"
 
     def test_two_colleagues_editing_a_shared_list_at_once_lose_neither_change(self):
         shared = self._list(
