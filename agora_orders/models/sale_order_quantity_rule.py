@@ -21,9 +21,16 @@ class SaleOrder(models.Model):
         order's lines (and of ``lines``, not saved yet): the rule holds for
         all the lines of a product together."""
         self.ensure_one()
+        if lines is None:
+            all_lines = self.order_line
+        else:
+            # In a form, the order's lines hold a stale copy of the line being
+            # edited: the saved lines but that one, and the line as it is now.
+            saved = self._origin.order_line if self._origin else self.env["sale.order.line"]
+            all_lines = saved.filtered(lambda l: l not in lines._origin) | lines
         totals = defaultdict(float)
         first_lines = {}
-        for line in self.order_line | (lines or self.env["sale.order.line"]):
+        for line in all_lines:
             if line.display_type or not line.product_id:
                 continue
             product = line.product_id

@@ -215,6 +215,25 @@ class TestAgoraQuantityRule(AgoraCommon):
         self.assertFalse(line.agora_qty_rule_broken)
         self.assertIsNone(line._onchange_agora_qty_rule())
 
+    def test_the_form_counts_the_line_being_edited_once(self):
+        """In the order form, the web client sends the order's lines with a
+        stale copy of the line being edited (here its first 1 hammer) beside
+        the line as it is now (24 hammers): 24 fit the rule, they are not 25."""
+        order = self._create_order(lines=[(self.drill, 1)]).with_user(self.salesman)
+        Line = self.env["sale.order.line"].with_user(self.salesman)
+        form_order = order.new(origin=order)
+        stale = Line.new({"product_id": self.hammer.id, "product_uom_qty": 1})
+        form_order.order_line = order.order_line | stale
+        edited = Line.new(
+            {"order_id": form_order.id, "product_id": self.hammer.id, "product_uom_qty": 24}
+        )
+        self.assertEqual(edited.agora_qty_rule, HAMMER_RULE)
+        self.assertFalse(edited.agora_qty_rule_broken)
+        self.assertIsNone(edited._onchange_agora_qty_rule())
+        edited.product_uom_qty = 30
+        self.assertTrue(edited.agora_qty_rule_broken)
+        self.assertIn("30 does not fit", edited._onchange_agora_qty_rule()["warning"]["message"])
+
     def test_reading_the_rules_takes_the_same_queries_for_2_and_20_products(self):
         products = self.hammer | self.drill | self.paint
         for index in range(17):

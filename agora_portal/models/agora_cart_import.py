@@ -576,7 +576,8 @@ class AgoraCartImport(models.TransientModel):
             False to drop it} for the rows whose quantity was rounded up to the
             product's order rule; every such row needs one, or nothing is added
         :return: dict with ``added`` (number of rows added), ``dropped``
-            (number of rounded rows the client dropped) and ``refused`` (list of
+            (number of rows of the products whose rounded row the client
+            dropped) and ``refused`` (list of
             product names that are no longer orderable)
         """
         self._agora_check_owner()
@@ -599,8 +600,17 @@ class AgoraCartImport(models.TransientModel):
         # Dropping a rounded row drops its product: the product's other rows
         # alone do not fit its order rule either.
         dropped_products = (to_confirm - accepted).product_id
+        # sudo: the upload is the user's own (checked above).
+        dropped = len(
+            self.sudo().line_ids.filtered(
+                lambda l: (
+                    l.product_id in dropped_products
+                    and (l.status in OK_STATUSES or l.status == ADJUST_STATUS)
+                )
+            )
+        )
         if self.target == "list":
-            return self._agora_apply_to_new_list(accepted, to_confirm, dropped_products)
+            return self._agora_apply_to_new_list(accepted, dropped, dropped_products)
         # sudo: the cart is the user's own (checked just above); the portal rule
         # on orders is read-only, so the cart is written through these methods.
         cart = self.order_id.sudo()
@@ -629,9 +639,9 @@ class AgoraCartImport(models.TransientModel):
         if items:
             cart._agora_cart_add_many(items)
         upload.state = "done"
-        return {"added": len(items), "dropped": len(to_confirm - accepted), "refused": refused}
+        return {"added": len(items), "dropped": dropped, "refused": refused}
 
-    def _agora_apply_to_new_list(self, accepted, to_confirm, dropped_products):
+    def _agora_apply_to_new_list(self, accepted, dropped, dropped_products):
         """Make the user's new requisition list of the good rows (and of the
         rounded ones the user accepted), checked again; named after the file."""
         # sudo: the upload is the user's own (checked by the caller).
@@ -654,7 +664,7 @@ class AgoraCartImport(models.TransientModel):
         upload.write({"state": "done", "requisition_list_id": requisition.id})
         return {
             "added": len(items),
-            "dropped": len(to_confirm - accepted),
+            "dropped": dropped,
             "refused": [f"{product.display_name}: {reason}" for product, reason in refusals],
             "list": requisition,
         }

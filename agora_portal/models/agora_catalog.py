@@ -495,9 +495,12 @@ class AgoraCatalog(models.AbstractModel):
         hints = {}
         for product_id, rule in rules.items():
             held = (in_cart or {}).get(product_id, 0.0)
-            if held > 0 and rule.fits(held):
-                qty = rule.multiple or 1.0
+            if held > 0 and rule.fits(held) and not rule.multiple:
+                qty = 1.0
             else:
+                # The next quantity that fits, less what the cart holds: one
+                # more pack once the cart fits (0.84 dozen after 0.83, for a
+                # pack of 10 units sold by the dozen, as rounding goes).
                 qty = rule.nearest(max(held, 0.0) + rule.rounding) - held
             hints[product_id] = {
                 "label": Agreement._quantity_rule_label(rule),

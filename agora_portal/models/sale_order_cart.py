@@ -295,6 +295,9 @@ class SaleOrder(models.Model):
                 items.append((product, qty))
         if items:
             cart._agora_cart_add_many(items)
+        # The refusals in the order of the lines, as the client reads the order.
+        positions = {line.id: index for index, line in enumerate(source_lines)}
+        refused.sort(key=lambda refusal: positions[refusal["line"].id])
         return cart, refused
 
     # ------------------------------------------------------------------

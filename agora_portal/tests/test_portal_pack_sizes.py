@@ -80,6 +80,30 @@ class TestAgoraPortalPackSizes(AgoraPortalHttpCase):
         card = self._get(f"/my/catalog/product/{self.hammer.id}")
         self.assertIn('value="12"', card.text)
 
+    def test_the_next_pack_proposed_fits_with_a_pack_of_another_unit(self):
+        """A product sold by the dozen, in packs of 10 units (0.83 dozen as
+        the unit rounds it): the catalog proposes 0.83, then 0.84, which
+        brings the cart to 1.67, two packs."""
+        unit = self.env.ref("uom.product_uom_unit")
+        dozen, ten = self.env["uom.uom"].create(
+            [
+                {"name": "AGP Dozen", "relative_factor": 12, "relative_uom_id": unit.id},
+                {"name": "AGP Ten", "relative_factor": 10, "relative_uom_id": unit.id},
+            ]
+        )
+        eggs = self._agp_product("Egg Tray", "AGP-EGG-08", self.categ_tools, 5.0, 10)
+        eggs.product_tmpl_id.write(
+            {"uom_id": dozen.id, "uom_ids": [Command.set(ten.ids)], "agora_order_pack_id": ten.id}
+        )
+        Catalog = self.env["agora.catalog"]
+        hints = Catalog._quantity_hints(self.agreement_alfa, eggs, {eggs.id: 0.0})
+        self.assertEqual(hints[eggs.id]["qty"], 0.83)
+        hints = Catalog._quantity_hints(self.agreement_alfa, eggs, {eggs.id: 0.83})
+        self.assertEqual(hints[eggs.id]["qty"], 0.84)
+        cart = self._cart(self.user_alfa, [(eggs, 0.83)])
+        cart._agora_cart_add(eggs, 0.84)
+        self.assertEqual(self._line_qty(self.user_alfa, eggs), 1.67)
+
     def test_catalog_add_refuses_what_does_not_fit_with_one_message(self):
         self._login(self.user_alfa)
         for qty, message in ((30, refusal(30, 36)), (12, refusal(12, 24))):
