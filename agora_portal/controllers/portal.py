@@ -269,6 +269,13 @@ class AgoraPortal(sale_portal.CustomerPortal):
         return values
 
     @staticmethod
+    def _agora_refusal_text(product, qty, reason):
+        """A line kept out of the cart, as the client reads it:
+        "SKU Name × qty: reason"."""
+        fmt_qty = request.env["agora.catalog"]._qty_display
+        return f"{product.default_code or ''} {product.name} × {fmt_qty(qty)}: {reason}".strip()
+
+    @staticmethod
     def _agora_int(value, default=0):
         try:
             return int(value)
@@ -377,15 +384,15 @@ class AgoraPortal(sale_portal.CustomerPortal):
             flash("danger", error_text(exc))
             return request.redirect(f"/my/orders/{order_sudo.id}")
         if refused:
-            fmt_qty = request.env["agora.catalog"]._qty_display
             flash(
                 "warning",
                 request.env._(
                     "The lines of order %s were added to your cart, except these:", order_sudo.name
                 ),
                 [
-                    f"{r['line'].product_id.default_code or ''} {r['line'].product_id.name} "
-                    f"× {fmt_qty(r['line'].product_uom_qty)}: {r['reason']}".strip()
+                    self._agora_refusal_text(
+                        r["line"].product_id, r["line"].product_uom_qty, r["reason"]
+                    )
                     for r in refused
                 ],
             )

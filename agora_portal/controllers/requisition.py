@@ -235,13 +235,11 @@ class AgoraRequisitionPortal(AgoraCartPortal):
         except (UserError, ValidationError) as exc:
             flash("danger", error_text(exc))
             return request.redirect(f"/my/lists/{requisition.id}")
-        fmt_qty = request.env["agora.catalog"]._qty_display
         flash(
             "success" if not refused else "warning",
             request.env._("Lines added to your cart: %s.", added),
             [
-                f"{line.product_id.default_code or ''} {line.product_id.name} "
-                f"× {fmt_qty(line.quantity)}: {reason}".strip()
+                self._agora_refusal_text(line.product_id, line.quantity, reason)
                 for line, reason in refused
             ],
         )

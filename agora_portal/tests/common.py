@@ -220,6 +220,27 @@ class AgoraPortalHttpCase(AgoraPortalDataMixin, HttpCase):
     def _rpc(self, route, **params):
         return self.make_jsonrpc_request(route, params)
 
+    def _call_kw(self, model, method, args, kwargs=None):
+        """Call ``model.method`` through /web/dataset/call_kw as the logged-in user.
+
+        :return: (result, error name): the error name is the exception's class
+            (``odoo.exceptions.AccessError``) or None when the call succeeded.
+        """
+        response = self.url_open(
+            f"/web/dataset/call_kw/{model}.{method}",
+            json={
+                "jsonrpc": "2.0",
+                "id": 0,
+                "method": "call",
+                "params": {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
+            },
+        )
+        self.assertEqual(response.status_code, 200, response.text[:500])
+        payload = response.json()
+        if "error" in payload:
+            return None, payload["error"]["data"]["name"]
+        return payload.get("result"), None
+
     def _cart_of(self, user):
         SaleOrder = self.env["sale.order"]
         return SaleOrder.search(SaleOrder._agora_cart_domain(user.partner_id))

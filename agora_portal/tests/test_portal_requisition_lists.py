@@ -312,27 +312,7 @@ class TestAgoraRequisitionLists(AgoraPortalHttpCase):
         beta_list = self._list(self.user_beta, "Beta's", [(self.paint, 1.0)], shared=True)
         self._login(self.user_alfa2)
 
-        def call_kw(model, method, args, kwargs=None):
-            response = self.url_open(
-                f"/web/dataset/call_kw/{model}.{method}",
-                json={
-                    "jsonrpc": "2.0",
-                    "id": 0,
-                    "method": "call",
-                    "params": {
-                        "model": model,
-                        "method": method,
-                        "args": args,
-                        "kwargs": kwargs or {},
-                    },
-                },
-            )
-            payload = response.json()
-            if "error" in payload:
-                return None, payload["error"]["data"]["name"]
-            return payload["result"], None
-
-        result, error = call_kw(
+        result, error = self._call_kw(
             "agora.requisition.list", "search_read", [[]], {"fields": ["name"]}
         )
         self.assertIsNone(error)
@@ -343,9 +323,9 @@ class TestAgoraRequisitionLists(AgoraPortalHttpCase):
             ("agora.requisition.list", beta_list, {"name": "x"}),
         ):
             with self.subTest(model=model, record=record.display_name):
-                __, error = call_kw(model, "write", [record.ids, vals])
+                __, error = self._call_kw(model, "write", [record.ids, vals])
                 self.assertEqual(error, ACCESS_ERROR)
-        __, error = call_kw(
+        __, error = self._call_kw(
             "agora.requisition.list.line",
             "create",
             [[{"list_id": private.id, "product_id": self.secret.id, "quantity": 1}]],

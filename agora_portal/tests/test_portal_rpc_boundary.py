@@ -95,32 +95,6 @@ class TestPortalRpcBoundary(AgoraPortalHttpCase):
         self.assertTrue(upload.line_ids)
         return self.env["agora.cart.import"].browse(upload.id)
 
-    def _call_kw(self, model, method, args, kwargs=None):
-        """Call ``model.method`` through /web/dataset/call_kw as the logged-in user.
-
-        :return: (result, error name): the error name is the exception's class
-            (``odoo.exceptions.AccessError``) or None when the call succeeded.
-        """
-        response = self.url_open(
-            f"/web/dataset/call_kw/{model}.{method}",
-            json={
-                "jsonrpc": "2.0",
-                "id": 0,
-                "method": "call",
-                "params": {
-                    "model": model,
-                    "method": method,
-                    "args": args,
-                    "kwargs": kwargs or {},
-                },
-            },
-        )
-        self.assertEqual(response.status_code, 200, response.text[:500])
-        payload = response.json()
-        if "error" in payload:
-            return None, payload["error"]["data"]["name"]
-        return payload.get("result"), None
-
     def _own_models(self):
         """Every model agora_orders or agora_portal define or extend, that has rows."""
         data = (
