@@ -1224,39 +1224,48 @@ class Agora1cCatalogImport(models.AbstractModel):
         if not wanted:
             return set()
         Quant = self.env["stock.quant"]
+        Location = self.env["stock.location"]
+        roots = Location.browse({key[1] for key in wanted})
+        # 1C's figure is the warehouse's: its stock location and every location
+        # inside it (shelves, bins), as the catalog and the orders count stock.
         quants = Quant.search(
             [
                 ("product_id", "in", list({key[0] for key in wanted})),
-                ("location_id", "in", list({key[1] for key in wanted})),
-            ]
+                ("location_id", "child_of", roots.ids),
+            ],
+            order="id",
         )
+        root_of = {}
+        for location in quants.location_id:
+            root_of[location.id] = next(
+                root.id for root in roots if location.parent_path.startswith(root.parent_path)
+            )
         on_hand = defaultdict(float)
-        plain = {}
+        plain = defaultdict(list)  # quants without lot, package or owner: what 1C's count adjusts
         for quant in quants:
-            key = (quant.product_id.id, quant.location_id.id)
+            key = (quant.product_id.id, root_of[quant.location_id.id])
             on_hand[key] += quant.quantity
             if not (quant.lot_id or quant.package_id or quant.owner_id):
-                plain.setdefault(key, quant)
+                plain[key].append(quant)
         to_apply = Quant.browse()
         to_create = []
         changed = set()
         for key, quantity in wanted.items():
             product = self.env["product.product"].browse(key[0])
-            if product.uom_id.compare(on_hand[key], quantity) == 0:
+            difference = quantity - on_hand[key]
+            if product.uom_id.compare(difference, 0) == 0:
                 continue
-            quant = plain.get(key)
-            if quant:
-                quant.inventory_quantity = quantity - (on_hand[key] - quant.quantity)
-                to_apply |= quant
-            else:
-                to_create.append(
-                    {
-                        "product_id": key[0],
-                        "location_id": key[1],
-                        "inventory_quantity": quantity - on_hand[key],
-                    }
-                )
             changed.add(rows_by_key[key]["offer_id"])
+            counted, new = self._agora_1c_count_difference(
+                plain[key], Location.browse(key[1]), difference, product.uom_id
+            )
+            for quant, counted_quantity in counted:
+                quant.inventory_quantity = counted_quantity
+                to_apply |= quant
+            if new:
+                to_create.append(
+                    {"product_id": key[0], "location_id": key[1], "inventory_quantity": new}
+                )
         if to_create:
             to_apply |= Quant.create(to_create)
         if to_apply:
@@ -1268,3 +1277,40 @@ class Agora1cCatalogImport(models.AbstractModel):
                 Conflict = self.env[action["res_model"]].with_context(**action["context"])
                 Conflict.create({}).action_keep_counted_quantity()
         return changed
+
+    @api.model
+    def _agora_1c_count_difference(self, quants, location, difference, uom):
+        """How 1C's count changes one product's stock in one warehouse.
+
+        ``quants``: the product's quants without lot, package or owner in the
+        warehouse (its stock ``location`` and the locations inside it);
+        ``difference``: what the warehouse must hold more (or less, negative).
+        Returns ``(counted, new)``: [(quant, counted quantity)] for existing
+        quants, and the quantity of a new quant in ``location`` (0: none).
+
+        More goes to the stock location. Less is taken from the stock location
+        first, then from the others inside it, most stocked first; what they do
+        not hold leaves the stock location below zero, as a count in Odoo would.
+        """
+        main = next((quant for quant in quants if quant.location_id == location), None)
+        if difference > 0:
+            return ([(main, main.quantity + difference)], 0) if main else ([], difference)
+        counted = []
+        remaining = -difference
+        holding = sorted(
+            (quant for quant in quants if quant != main and quant.quantity > 0),
+            key=lambda quant: (-quant.quantity, quant.id),
+        )
+        if main and main.quantity > 0:
+            holding.insert(0, main)
+        for quant in holding:
+            taken = min(quant.quantity, remaining)
+            counted.append((quant, quant.quantity - taken))
+            remaining -= taken
+            if uom.compare(remaining, 0) <= 0:
+                return counted, 0
+        if not main:
+            return counted, -remaining
+        counted = [(quant, quantity) for quant, quantity in counted if quant != main]
+        counted.append((main, min(main.quantity, 0) - remaining))
+        return counted, 0

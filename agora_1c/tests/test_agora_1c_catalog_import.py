@@ -308,6 +308,58 @@ class TestAgora1cCatalogImport(TransactionCase):
         self.assertEqual(last.product_uom_qty, 4)
         self.assertEqual(last.location_id, self.warehouse.lot_stock_id)
 
+    def _on_hand(self, offer_id, location):
+        """The product's quantity in ``location`` itself, not in the locations inside it."""
+        product = self.env["product.product"].search([("agora_1c_id", "=", offer_id)])
+        quants = self.env["stock.quant"].search(
+            [("product_id", "=", product.id), ("location_id", "=", location.id)]
+        )
+        return sum(quants.mapped("quantity"))
+
+    def _socks_in_main(self, quantity):
+        return fixture("catalog_offers_208_bom.xml").replace(
+            'ИдСклада="wh-main" КоличествоНаСкладе="20"'.encode(),
+            f'ИдСклада="wh-main" КоличествоНаСкладе="{quantity}"'.encode(),
+        )
+
+    def test_stock_on_shelves_counts_in_the_warehouse(self):
+        """1C's figure is the warehouse's: stock staff put on a shelf inside it is
+        part of it, never added on top, and a lower figure empties the shelf last."""
+        self._warehouses()
+        self._import_208()
+        stock = self.warehouse.lot_stock_id
+        shelf = self.env["stock.location"].create({"name": "Полка A", "location_id": stock.id})
+        socks = self.env["product.product"].search([("agora_1c_id", "=", "prod-socks")])
+        # A stock keeper puts 5 pairs on the shelf: a count of both locations.
+        Quant = self.env["stock.quant"].with_context(inventory_mode=True)
+        main_quant = Quant.search([("product_id", "=", socks.id), ("location_id", "=", stock.id)])
+        main_quant.inventory_quantity = 15
+        shelf_quant = Quant.create(
+            {"product_id": socks.id, "location_id": shelf.id, "inventory_quantity": 5}
+        )
+        (main_quant | shelf_quant).action_apply_inventory()
+        self.assertEqual(self._qty("prod-socks", self.warehouse), 20)
+
+        moves = self._stock_moves()
+        self._import_208()
+        self.assertEqual(self._stock_moves(), moves, "1C's 20 are the warehouse's 20: no move")
+        self.assertEqual(self._qty("prod-socks", self.warehouse), 20)
+
+        self._import_208(offers=self._socks_in_main(8))
+        self.assertEqual(self._qty("prod-socks", self.warehouse), 8)
+        self.assertEqual(self._on_hand("prod-socks", stock), 3, "taken from the stock location")
+        self.assertEqual(self._on_hand("prod-socks", shelf), 5, "the shelf is left as it is")
+
+        self._import_208(offers=self._socks_in_main(2))
+        self.assertEqual(self._qty("prod-socks", self.warehouse), 2)
+        self.assertEqual(self._on_hand("prod-socks", stock), 0)
+        self.assertEqual(self._on_hand("prod-socks", shelf), 2, "then from the shelf")
+
+        self._import_208(offers=self._socks_in_main(30))
+        self.assertEqual(self._qty("prod-socks", self.warehouse), 30)
+        self.assertEqual(self._on_hand("prod-socks", stock), 28, "more goes to the stock location")
+        self.assertEqual(self._on_hand("prod-socks", shelf), 2)
+
     def test_unmapped_warehouse_is_reported(self):
         self.env["stock.warehouse"].create({"name": "Второй", "code": "WH2"})
         files = self._import_208()
