@@ -540,6 +540,113 @@ def profile_imports(dbname, zip_path, top=30):
     return figures
 
 
+def floor_odoo(dbname, mapping, products=1000, seed=42):
+    """What Odoo itself takes for a first import, with nothing of the importer:
+    ``products`` storable products created in one ``create`` call, then their
+    stock in the 3 mapped warehouses (about 1 in 7 quantities 0, as in the
+    files) counted in one inventory adjustment (``action_apply_inventory``),
+    as the importer calls them. Once with the categories' costing method as
+    installed (standard price), once with FIFO. Rolled back: the database is
+    left as it was. Returns the seconds per phase and method."""
+    import random  # noqa: PLC0415
+
+    figures = []
+    for method in ("standard", "fifo"):
+        rng = random.Random(seed)
+        with odoo_env.environment(dbname) as env:
+            env = env(
+                context=dict(
+                    env.context,
+                    tracking_disable=True,
+                    mail_create_nolog=True,
+                    mail_create_nosubscribe=True,
+                    mail_notrack=True,
+                )
+            )
+            category = env["product.category"].create(
+                {"name": f"Floor ({method})", "property_cost_method": method}
+            )
+            tax = env["account.tax"].search(
+                [("type_tax_use", "=", "sale"), ("amount_type", "=", "percent")], limit=1
+            )
+            locations = env["stock.warehouse"].browse(mapping["warehouse_ids"].values())
+            t0 = time.perf_counter()
+            templates = env["product.template"].create(
+                [
+                    {
+                        "name": f"Floor product {i}",
+                        "default_code": f"FL-{i:06d}",
+                        "categ_id": category.id,
+                        "uom_id": env.ref("uom.product_uom_unit").id,
+                        "type": "consu",
+                        "is_storable": True,
+                        "taxes_id": tax.ids,
+                        "description_sale": "A product of the floor benchmark.",
+                    }
+                    for i in range(products)
+                ]
+            )
+            t1 = time.perf_counter()
+            quants = env["stock.quant"].create(
+                [
+                    {
+                        "product_id": product.id,
+                        "location_id": warehouse.lot_stock_id.id,
+                        "inventory_quantity": quantity,
+                    }
+                    for product in templates.product_variant_id
+                    for warehouse in locations
+                    if (quantity := 0 if rng.random() < 1 / 7 else rng.randint(1, 500))
+                ]
+            )
+            t2 = time.perf_counter()
+            quants.action_apply_inventory()
+            t3 = time.perf_counter()
+            env.cr.rollback()
+        figures.append(
+            {
+                "method": method,
+                "products": products,
+                "moves": len(quants),
+                "create_products_s": round(t1 - t0, 1),
+                "count_quants_s": round(t2 - t1, 1),
+                "apply_inventory_s": round(t3 - t2, 1),
+                "total_s": round(t3 - t0, 1),
+            }
+        )
+    rows = [
+        [
+            f["method"],
+            f"{f['products']:,}",
+            f"{f['moves']:,}",
+            f["create_products_s"],
+            f["count_quants_s"],
+            f["apply_inventory_s"],
+            f["total_s"],
+            round(f["total_s"] * GOAL_PRODUCTS / f["products"] / 60, 1),
+        ]
+        for f in figures
+    ]
+    print("\nOdoo's own floor: the same records through Odoo's calls, nothing of the importer")
+    print(
+        table(
+            [
+                "costing",
+                "products",
+                "stock moves",
+                "create (s)",
+                "quants (s)",
+                "apply (s)",
+                "total (s)",
+                f"{GOAL_PRODUCTS:,} (min)",
+            ],
+            rows,
+        )
+    )
+    print(f"  the goal: {GOAL_S / 60:g} min for {GOAL_PRODUCTS:,} products")
+    return figures
+
+
 # --- the run -------------------------------------------------------------------------
 
 
@@ -636,8 +743,12 @@ def run(scale=1.0, seed=42, dbname=None, port=8510, workers=2, keep=False, files
             step_seconds=opts.get("step_seconds"),
             use_zip=not opts.get("no_zip"),
         )
+        if opts.get("floor"):
+            res["floor"] = floor_odoo(dbname, mapping, products=opts["floor"], seed=seed)
         if opts.get("profile"):
             res["profile"] = profile_imports(dbname, zip_path)
+            return 0
+        if opts.get("floor"):
             return 0
         logfile = RESULTS / f"odoo-1c-{stamp}.log"
         server = server_for(dbname, odoo_cmd.free_port(port), workers, logfile)
@@ -788,6 +899,14 @@ def main():
         action="store_true",
         help="no HTTP: both imports in-process under cProfile (where the time goes)",
     )
+    parser.add_argument(
+        "--floor",
+        type=int,
+        default=0,
+        metavar="N",
+        help="no HTTP: time Odoo's own calls for N products and their stock, nothing of "
+        "the importer (the least a first import can take), then stop",
+    )
     args = parser.parse_args()
     odoo_cmd.check_odoo()
     return run(
@@ -802,6 +921,7 @@ def main():
         step_seconds=args.step_seconds,
         no_zip=args.no_zip,
         profile=args.profile,
+        floor=args.floor,
         budget_s=args.budget * 60,
     )
 
