@@ -344,6 +344,10 @@ class Agora1cCatalogImport(models.AbstractModel):
             batch.append(read(job, element))
             if len(batch) >= BATCH_SIZE:
                 apply(job, batch)
+                # A step may go through tens of batches: the records a batch
+                # read or wrote leave the cache with it (written first), so
+                # that a worker's memory follows the batch, not the catalog.
+                self.env.invalidate_all()
                 position += len(batch)
                 batch = []
                 if time.monotonic() > job["deadline"]:
