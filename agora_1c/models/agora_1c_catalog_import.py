@@ -1230,20 +1230,25 @@ class Agora1cCatalogImport(models.AbstractModel):
         Quant = self.env["stock.quant"]
         Location = self.env["stock.location"]
         roots = Location.browse({key[1] for key in wanted})
-        # 1C's figure is the warehouse's: its stock location and every location
-        # inside it (shelves, bins), as the catalog and the orders count stock.
+        # 1C's figure is the warehouse's stock: its stock location and the internal
+        # locations inside it (shelves, bins). Goods in a multi-step warehouse's
+        # input or output locations are not part of it.
         quants = Quant.search(
             [
                 ("product_id", "in", list({key[0] for key in wanted})),
                 ("location_id", "child_of", roots.ids),
+                ("location_id.usage", "=", "internal"),
             ],
             order="id",
         )
         root_of = {}
         for location in quants.location_id:
-            root_of[location.id] = next(
-                root.id for root in roots if location.parent_path.startswith(root.parent_path)
-            )
+            # The deepest stock location holding it, should one warehouse's stock
+            # location lie inside another's.
+            root_of[location.id] = max(
+                (root for root in roots if location.parent_path.startswith(root.parent_path)),
+                key=lambda root: len(root.parent_path),
+            ).id
         on_hand = defaultdict(float)
         plain = defaultdict(list)  # quants without lot, package or owner: what 1C's count adjusts
         for quant in quants:
@@ -1292,29 +1297,46 @@ class Agora1cCatalogImport(models.AbstractModel):
         Returns ``(counted, new)``: [(quant, counted quantity)] for existing
         quants, and the quantity of a new quant in ``location`` (0: none).
 
-        More goes to the stock location. Less is taken from the stock location
-        first, then from the others inside it, most stocked first; what they do
-        not hold leaves the stock location below zero, as a count in Odoo would.
+        More goes to the stock location. Less is taken from free stock first,
+        the stock location's, then the others', most free first, so that the
+        goods reserved for deliveries stay where they are reserved; then from
+        reserved stock in the same order. What they do not hold leaves the
+        stock location below zero, as a count in Odoo would.
         """
         main = next((quant for quant in quants if quant.location_id == location), None)
         if difference > 0:
             return ([(main, main.quantity + difference)], 0) if main else ([], difference)
-        counted = []
-        remaining = -difference
-        holding = sorted(
-            (quant for quant in quants if quant != main and quant.quantity > 0),
-            key=lambda quant: (-quant.quantity, quant.id),
+        others = sorted(
+            (quant for quant in quants if quant != main),
+            key=lambda quant: (-(quant.quantity - quant.reserved_quantity), quant.id),
         )
-        if main and main.quantity > 0:
-            holding.insert(0, main)
-        for quant in holding:
-            taken = min(quant.quantity, remaining)
-            counted.append((quant, quant.quantity - taken))
-            remaining -= taken
-            if uom.compare(remaining, 0) <= 0:
-                return counted, 0
+        ordered = ([main] if main else []) + others
+        counted = {quant: quant.quantity for quant in ordered}
+        remaining = -difference
+        for reserved_too in (False, True):
+            for quant in ordered:
+                held = counted[quant]
+                if not reserved_too:
+                    held -= quant.reserved_quantity
+                taken = min(max(held, 0), remaining)
+                if taken <= 0:
+                    continue
+                counted[quant] -= taken
+                remaining -= taken
+                if uom.compare(remaining, 0) <= 0:
+                    remaining = 0
+                    break
+            if not remaining:
+                break
+        changed = [
+            (quant, quantity)
+            for quant, quantity in counted.items()
+            if uom.compare(quantity, quant.quantity) != 0
+        ]
+        if not remaining:
+            return changed, 0
         if not main:
-            return counted, -remaining
-        counted = [(quant, quantity) for quant, quantity in counted if quant != main]
-        counted.append((main, min(main.quantity, 0) - remaining))
-        return counted, 0
+            return changed, -remaining
+        changed = [(quant, quantity) for quant, quantity in changed if quant != main]
+        changed.append((main, counted[main] - remaining))
+        return changed, 0

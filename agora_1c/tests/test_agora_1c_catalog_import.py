@@ -8,6 +8,7 @@ from unittest.mock import patch
 from PIL import Image
 
 from odoo.exceptions import UserError
+from odoo.fields import Command
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import SQL
 
@@ -359,6 +360,60 @@ class TestAgora1cCatalogImport(TransactionCase):
         self.assertEqual(self._qty("prod-socks", self.warehouse), 30)
         self.assertEqual(self._on_hand("prod-socks", stock), 28, "more goes to the stock location")
         self.assertEqual(self._on_hand("prod-socks", shelf), 2)
+
+    def test_stock_reserved_for_a_delivery_is_taken_last(self):
+        """A lower figure takes free stock first, wherever it lies, and leaves the
+        goods reserved for a delivery where they are reserved."""
+        self._warehouses()
+        self._import_208()
+        stock = self.warehouse.lot_stock_id
+        Location = self.env["stock.location"]
+        shelf_a = Location.create({"name": "Полка A", "location_id": stock.id})
+        shelf_b = Location.create({"name": "Полка B", "location_id": stock.id})
+        socks = self.env["product.product"].search([("agora_1c_id", "=", "prod-socks")])
+        Quant = self.env["stock.quant"].with_context(inventory_mode=True)
+        main_quant = Quant.search([("product_id", "=", socks.id), ("location_id", "=", stock.id)])
+        main_quant.inventory_quantity = 12
+        shelves = Quant.create(
+            [
+                {"product_id": socks.id, "location_id": shelf_a.id, "inventory_quantity": 5},
+                {"product_id": socks.id, "location_id": shelf_b.id, "inventory_quantity": 3},
+            ]
+        )
+        (main_quant | shelves).action_apply_inventory()
+        delivery = self.env["stock.picking"].create(
+            {
+                "picking_type_id": self.warehouse.out_type_id.id,
+                "location_id": shelf_a.id,
+                "location_dest_id": self.env.ref("stock.stock_location_customers").id,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "product_id": socks.id,
+                            "product_uom_qty": 5,
+                            "product_uom": socks.uom_id.id,
+                            "location_id": shelf_a.id,
+                            "location_dest_id": self.env.ref("stock.stock_location_customers").id,
+                        }
+                    )
+                ],
+            }
+        )
+        delivery.action_confirm()
+        delivery.action_assign()
+        self.assertEqual(delivery.state, "assigned")
+
+        self._import_208(offers=self._socks_in_main(5))
+        self.assertEqual(self._qty("prod-socks", self.warehouse), 5)
+        self.assertEqual(self._on_hand("prod-socks", stock), 0, "free stock goes first")
+        self.assertEqual(self._on_hand("prod-socks", shelf_b), 0, "wherever it lies")
+        self.assertEqual(self._on_hand("prod-socks", shelf_a), 5)
+        self.assertEqual(delivery.state, "assigned", "the delivery keeps its goods")
+        self.assertEqual(delivery.move_ids.quantity, 5)
+
+        self._import_208(offers=self._socks_in_main(2))
+        self.assertEqual(self._qty("prod-socks", self.warehouse), 2)
+        self.assertEqual(self._on_hand("prod-socks", shelf_a), 2, "then reserved stock")
 
     def test_unmapped_warehouse_is_reported(self):
         self.env["stock.warehouse"].create({"name": "Второй", "code": "WH2"})
