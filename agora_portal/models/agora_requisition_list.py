@@ -100,6 +100,10 @@ class AgoraRequisitionList(models.Model):
         """Raise unless ``user`` may change this list's lines: one who may see
         it (``_agora_check_visible``) and change lists."""
         self._agora_check_visible(user)
+        self._agora_check_may_change_lists(user)
+
+    def _agora_check_may_change_lists(self, user):
+        """Raise unless ``user``'s role lets it make and change lists."""
         if not self._agora_may_change_lists(user):
             raise AccessError(
                 self.env._("Your role in your company's account does not allow changing lists.")
@@ -127,10 +131,7 @@ class AgoraRequisitionList(models.Model):
         """A new list of ``user``'s company, with ``items`` [(product, qty)]
         already checked by the caller (the product's unit; a product twice is
         one line)."""
-        if not self._agora_may_change_lists(user):
-            raise AccessError(
-                self.env._("Your role in your company's account does not allow changing lists.")
-            )
+        self._agora_check_may_change_lists(user)
         name = (name or "").strip()[:100]
         if not name:
             raise ValidationError(self.env._("Please give the list a name."))
